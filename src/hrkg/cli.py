@@ -1,0 +1,235 @@
+"""The ``hrkg`` command line: thin commands, one library call each."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from hrkg import __version__
+from hrkg.config import get_settings
+from hrkg.errors import HrkgError, InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, hint: str = "", code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn typed errors into one clear line and an exit code; never show a traceback to a user."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HrkgError as exc:
+            _fail(exc.message, exc.hint, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", code=130)
+        except Exception as exc:
+            if os.environ.get("HRKG_DEBUG"):
+                traceback.print_exc()
+            _fail(
+                f"internal error ({type(exc).__name__}: {exc})",
+                "this is a bug in hrkg: please report it; set HRKG_DEBUG=1 to see the traceback",
+                code=3,
+            )
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+store_option = click.option(
+    "--store",
+    "store_url",
+    default=lambda: get_settings().store,
+    show_default="memory: (or $HRKG_STORE)",
+    help="Store URL: `memory:` (embedded, loaded at start) or `oxigraph:PATH` (persistent on disk).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hrkg")
+def main() -> None:
+    """hrkg: BSR's human rights-based guide to genAI risk mitigation as a knowledge graph.
+
+    Query the guidance, check the knowledge graph, reason over it and serve it as a SPARQL endpoint.
+    """
+
+
+@main.command()
+@click.option("--host", default=lambda: get_settings().host, show_default="127.0.0.1", help="Address to listen on.")
+@click.option("--port", default=lambda: get_settings().port, type=int, show_default="8000", help="Port to listen on.")
+@store_option
+@friendly
+def serve(host: str, port: int, store_url: str) -> None:
+    """Start the SPARQL service (FastAPI) on the store."""
+    import uvicorn
+
+    from hrkg.api import create_app
+    from hrkg.config import Settings
+
+    settings = Settings(store=store_url, host=host, port=port)
+    app = create_app(settings)
+    click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(path_type=Path), help="Read the query from a file.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld"]),
+    default="table",
+    show_default=True,
+    help="Output format (table/json/csv/tsv/xml for SELECT and ASK; turtle/ntriples/jsonld/table for CONSTRUCT).",
+)
+@store_option
+@friendly
+def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str) -> None:
+    """Run a SPARQL query over the knowledge graph (all named graphs as the default graph).
+
+    \b
+    Examples:
+      hrkg sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+      hrkg sparql -f my-query.rq --format csv
+    """
+    from hrkg.results import serialize
+    from hrkg.store import open_store
+
+    if (query is None) == (query_file is None):
+        raise HrkgError("give either a QUERY or -f FILE", hint="e.g. hrkg sparql 'ASK { ?s ?p ?o }'")
+    if query_file is not None:
+        try:
+            query = query_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the query file: {exc.strerror}", source=str(query_file)) from None
+    assert query is not None
+    result = open_store(store_url).query(query)
+    click.echo(serialize(result, fmt), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
+              help="text for people; turtle writes the inferred class memberships as triples.")
+@click.option("--all", "show_all", is_flag=True, help="List every inferred membership, not only a summary per class.")
+@store_option
+@friendly
+def reason(files: tuple[Path, ...], fmt: str, show_all: bool, store_url: str) -> None:
+    """Run the OWL reasoner (HermiT; needs Java) over the ontology, the guidance and FILES.
+
+    Prints whether the graph is consistent, any unsatisfiable class, and the classes individuals
+    were inferred to belong to. Exit 1 if inconsistent or a class is unsatisfiable.
+    """
+    from hrkg.namespaces import shorten
+    from hrkg.reason import reason as run_reasoner
+    from hrkg.store import open_store
+
+    store = open_store(store_url)
+    graph = store.to_rdflib()
+    for path in files:
+        graph += _parse_rdf(path)
+    report = run_reasoner(graph)
+    if fmt == "turtle":
+        click.echo(report.to_graph().serialize(format="turtle"), nl=False)
+    else:
+        click.echo(f"consistent: {'yes' if report.consistent else 'NO'}")
+        if not report.consistent:
+            click.echo(report.explanation)
+        click.echo(f"unsatisfiable classes: {len(report.unsatisfiable)}")
+        for cls in report.unsatisfiable:
+            click.echo(f"  {shorten(cls)}")
+        by_class: dict[str, list[str]] = {}
+        for ind, cls in report.inferred:
+            by_class.setdefault(cls, []).append(ind)
+        click.echo(f"inferred class memberships: {len(report.inferred)}")
+        for cls in sorted(by_class):
+            members = by_class[cls]
+            shown = members if show_all else members[:5]
+            more = "" if len(shown) == len(members) else f", ... (+{len(members) - len(shown)}; --all lists them)"
+            click.echo(f"  {shorten(cls)} ({len(members)}): " + ", ".join(shorten(m) for m in shown) + more)
+    if not report.consistent or report.unsatisfiable:
+        sys.exit(1)
+
+
+def _parse_rdf(path: Path) -> Any:
+    import rdflib
+
+    try:
+        return rdflib.Graph().parse(path)
+    except FileNotFoundError:
+        raise InputError("file not found", source=str(path), hint="check the path") from None
+    except Exception as exc:  # rdflib raises parser-specific exception types
+        raise InputError(f"cannot parse as RDF: {exc}", source=str(path),
+                         hint="give a Turtle, N-Triples, RDF/XML or JSON-LD file") from None
+
+
+@main.command()
+@store_option
+@friendly
+def check(store_url: str) -> None:
+    """Run the knowledge graph's quality gates: meta shapes (label, definition, source) and qc queries.
+
+    Exit 1 if any gate fails.
+    """
+    from hrkg.namespaces import shorten
+    from hrkg.quality import check as run_check
+    from hrkg.results import serialize
+    from hrkg.store import open_store
+
+    store = open_store(store_url)
+    report = run_check(store)
+    click.echo(f"meta shapes: {len(report.shape_findings)} violation(s)")
+    for f in report.shape_findings:
+        click.echo(f"  {shorten(f.focus)}: {f.message}")
+    for name, result in report.query_findings.items():
+        click.echo(f"{name}: {len(result.rows)} row(s)")
+        if result.rows:
+            click.echo(serialize(result, "table"))
+    click.echo(f"triples: {len(store)}; quality gates {'passed' if report.ok else 'FAILED'}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--docs", "docs_dir", type=click.Path(path_type=Path), help="Write HTML documentation of the ontology here.")
+@click.option("--graph", "graph_file", type=click.Path(path_type=Path),
+              help="Write the whole knowledge graph (union of all graphs) here; format from the suffix (.ttl, .nt).")
+@store_option
+@friendly
+def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> None:
+    """Export generated ontology documentation (HTML) and/or the knowledge graph itself."""
+    if docs_dir is None and graph_file is None:
+        raise HrkgError("nothing to export", hint="give --docs DIR and/or --graph FILE")
+    if docs_dir is not None:
+        from hrkg.docs import export_docs
+
+        for path in export_docs(docs_dir):
+            click.echo(f"wrote {path}")
+    if graph_file is not None:
+        from hrkg.store import open_store
+
+        formats = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
+        if graph_file.suffix not in formats:
+            raise HrkgError(f"unknown graph file suffix {graph_file.suffix!r}", hint="use .ttl, .nt, .jsonld or .rdf")
+        graph = open_store(store_url).to_rdflib()
+        from hrkg.namespaces import PREFIXES
+
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns)
+        graph.serialize(graph_file, format=formats[graph_file.suffix])
+        click.echo(f"wrote {graph_file} ({len(graph)} triples)")

@@ -1,0 +1,83 @@
+"""Typed errors. Each carries a one-line message and a hint that tells the user what to do.
+
+The CLI prints ``error: <message>`` and ``hint: <hint>`` and exits with ``exit_code``;
+the API maps each class to an HTTP status. No traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+
+class HrkgError(Exception):
+    """Base class: something the user can fix."""
+
+    exit_code = 2
+    http_status = 400
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(HrkgError):
+    """A file or text that cannot be read or parsed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "",
+        line: int | None = None,
+        column: int | None = None,
+        hint: str = "",
+    ) -> None:
+        where = source
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.source = source
+        self.line = line
+        self.column = column
+
+
+class QuerySyntaxError(HrkgError):
+    """A SPARQL query that does not parse."""
+
+
+class UnknownQueryError(HrkgError):
+    """A named query that does not exist."""
+
+    http_status = 404
+
+
+class ParameterError(HrkgError):
+    """A named-query parameter that is missing, unknown or has a value outside the allowed ones."""
+
+    http_status = 422
+
+
+class StoreError(HrkgError):
+    """A store URL that cannot be opened, or a store that cannot be used."""
+
+    http_status = 503
+
+
+class JavaMissingError(HrkgError):
+    """The OWL reasoner (HermiT) needs a Java runtime."""
+
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the OWL reasoner HermiT needs Java, and no `java` executable was found on PATH",
+            hint="install a Java runtime (Debian: apt-get install default-jre-headless) or set JAVA_HOME",
+        )
+
+
+class ReasonerError(HrkgError):
+    """The reasoner failed for a reason other than inconsistency."""
+
+    http_status = 500

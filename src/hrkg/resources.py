@@ -1,0 +1,58 @@
+"""The one place that knows where ontology/, shapes/, queries/ and data/ are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_DIRS = ("ontology", "shapes", "queries", "data")
+
+
+@dataclass(frozen=True)
+class Resources:
+    root: Path
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def ontology_files(self) -> list[Path]:
+        return sorted(self.ontology.glob("*.ttl"))
+
+    def data_files(self) -> list[Path]:
+        """Knowledge-graph data: every Turtle file under data/, except the example organisations."""
+        return sorted(p for p in self.data.rglob("*.ttl") if "examples" not in p.relative_to(self.data).parts)
+
+    def graph_files(self) -> list[Path]:
+        """Everything the default store loads: the ontology modules and the guidance data."""
+        return self.ontology_files() + self.data_files()
+
+    def graph_name(self, path: Path) -> str:
+        """The named graph a source file is loaded into: ``https://w3id.org/hrkg/graph/<dir>/<stem>``."""
+        from hrkg.namespaces import GRAPH
+
+        rel = path.resolve().relative_to(self.root).with_suffix("")
+        return str(GRAPH) + rel.as_posix()
+
+
+@cache
+def resources() -> Resources:
+    """Installed wheels carry the files in ``hrkg/_resources``; an editable install reads the checkout."""
+    for root in (_PACKAGE / "_resources", _PACKAGE.parents[1]):
+        if all((root / d).is_dir() for d in _DIRS):
+            return Resources(root)
+    raise RuntimeError(f"hrkg resources not found next to {_PACKAGE}; reinstall the package")

@@ -1,0 +1,245 @@
+"""Stores, opened by URL.
+
+``memory:``
+    pyoxigraph in memory, loaded from ontology/ and data/ when opened (the default).
+``oxigraph:PATH``
+    pyoxigraph on disk: sources are loaded once; reopening only reloads files whose content changed.
+
+Each source file lives in its own named graph (``https://w3id.org/hrkg/graph/<dir>/<name>``); queries see the
+union of all graphs as their default graph unless told otherwise. rdflib is used at the boundary only
+(:meth:`Store.to_rdflib`), for the libraries that need an rdflib graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+import rdflib
+
+from hrkg.errors import InputError, QuerySyntaxError, StoreError
+from hrkg.namespaces import GRAPH, HRKG
+from hrkg.resources import Resources, resources
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+BindingValue = Term | rdflib.term.Identifier
+
+_META_GRAPH = ox.NamedNode(str(GRAPH) + "meta")
+_DIGEST = ox.NamedNode(str(HRKG) + "sourceDigest")
+_SUPPORTED = "`memory:` or `oxigraph:PATH`"
+_LOCATION = re.compile(r"line (\d+)(?:,? column (\d+))?", re.IGNORECASE)
+_OX_LOCATION = re.compile(r"(\d+):(\d+)")
+
+_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def to_ox(term: BindingValue) -> Term:
+    """An rdflib (or pyoxigraph) term as a pyoxigraph term, for query substitutions."""
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple):
+        return term
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}: not an RDF term")
+
+
+def to_rdflib(term: Term) -> rdflib.term.Identifier:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"cannot convert {term!r}")
+
+
+@dataclass
+class QueryResult:
+    """The answer to one query: ``kind`` says which of the other fields is set."""
+
+    kind: TypingLiteral["select", "ask", "graph"]
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool = False
+    triples: list[ox.Triple] = field(default_factory=list)
+
+
+def _location(message: str) -> tuple[int | None, int | None]:
+    m = _LOCATION.search(message)
+    if m:
+        return int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    m = _OX_LOCATION.search(message)
+    if m:  # pyoxigraph reports 0-based "line:column"
+        return int(m.group(1)) + 1, int(m.group(2)) + 1
+    return None, None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Store:
+    """A SPARQL store holding the knowledge graph, one named graph per source file."""
+
+    def __init__(self, ox_store: ox.Store, *, url: str, res: Resources | None = None) -> None:
+        self._store = ox_store
+        self.url = url
+        self.resources = res or resources()
+
+    # -- loading -------------------------------------------------------------------------------------
+
+    def load_file(self, path: Path, *, graph: str | None = None) -> str:
+        """Replace the named graph of ``path`` with the file's content; returns the graph IRI.
+
+        The file is parsed completely before the store is touched, so a bad file changes nothing.
+        """
+        fmt = _FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise InputError(
+                f"unsupported file type {path.suffix!r}",
+                source=str(path),
+                hint="use Turtle (.ttl), N-Triples (.nt), N-Quads (.nq), TriG, RDF/XML (.rdf) or JSON-LD",
+            )
+        name = ox.NamedNode(graph or self.resources.graph_name(path))
+        try:
+            quads = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+        except FileNotFoundError:
+            raise InputError("file not found", source=str(path), hint="check the path") from None
+        except SyntaxError as exc:
+            line, column = _location(str(exc))
+            raise InputError(
+                f"cannot parse: {exc}",
+                source=str(path),
+                line=line,
+                column=column,
+                hint="fix the syntax at that position; nothing was loaded",
+            ) from None
+        if self._store.contains_named_graph(name):
+            self._store.remove_graph(name)
+        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+        for q in list(self._store.quads_for_pattern(name, _DIGEST, None, _META_GRAPH)):
+            self._store.remove(q)
+        self._store.add(ox.Quad(name, _DIGEST, ox.Literal(_digest(path)), _META_GRAPH))
+        return name.value
+
+    def load_defaults(self) -> list[str]:
+        """Load (or refresh) the ontology and guidance files; unchanged files are skipped."""
+        loaded = []
+        for path in self.resources.graph_files():
+            name = ox.NamedNode(self.resources.graph_name(path))
+            known = {q.object.value for q in self._store.quads_for_pattern(name, _DIGEST, None, _META_GRAPH)}
+            if known != {_digest(path)}:
+                self.load_file(path)
+                loaded.append(name.value)
+        if loaded and self.url.startswith("oxigraph:"):
+            self._store.optimize()
+        return loaded
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode) and g != _META_GRAPH)
+
+    def __len__(self) -> int:
+        """Number of triples in the knowledge graph (all named graphs but the store's own bookkeeping)."""
+        total = len(self._store)
+        meta = sum(1 for _ in self._store.quads_for_pattern(None, None, None, _META_GRAPH))
+        return total - meta
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, BindingValue] | None = None,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; values in ``bindings`` are substituted as RDF terms, never as text."""
+        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        every = self.graphs()  # the store's own bookkeeping graph is never visible to queries
+        defaults = [ox.NamedNode(g) for g in (every if default_graphs is None else default_graphs)]
+        named = [ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)]
+        try:
+            raw = self._store.query(
+                sparql,
+                default_graph=defaults or None,
+                named_graphs=named,
+                substitutions=subs or None,
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(
+                f"the SPARQL query does not parse: {exc}",
+                hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"the store could not be read: {exc}", hint="check the store path") from None
+        if isinstance(raw, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(raw))
+        if isinstance(raw, ox.QuerySolutions):
+            variables = [v.value for v in raw.variables]
+            rows = [{v: s[v] for v in variables if s[v] is not None} for s in raw]
+            return QueryResult(kind="select", variables=variables, rows=rows)
+        return QueryResult(kind="graph", triples=list(raw))
+
+    def triples(self, *, graphs: Iterable[str] | None = None) -> Iterator[ox.Triple]:
+        """The triples of the given graphs (default: all of the knowledge graph), without duplicates."""
+        names = list(graphs) if graphs is not None else self.graphs()
+        seen: set[ox.Triple] = set()
+        for g in names:
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g)):
+                t = ox.Triple(q.subject, q.predicate, q.object)
+                if t not in seen:
+                    seen.add(t)
+                    yield t
+
+    def to_rdflib(self, *, graphs: Iterable[str] | None = None) -> rdflib.Graph:
+        """The union of the given graphs as one rdflib Graph (the hand-off to pyshacl and owlready2)."""
+        nt = ox.serialize(self.triples(graphs=graphs), format=ox.RdfFormat.N_TRIPLES)
+        g = rdflib.Graph()
+        if nt:
+            g.parse(data=nt, format="nt")
+        return g
+
+
+def open_store(url: str = "memory:", *, res: Resources | None = None, load: bool = True) -> Store:
+    """Open a store by URL and make sure the ontology and guidance data are loaded."""
+    if url == "memory:":
+        store = Store(ox.Store(), url=url, res=res)
+    elif url.startswith("oxigraph:"):
+        path = url.removeprefix("oxigraph:")
+        if not path:
+            raise StoreError("`oxigraph:` needs a directory", hint="use oxigraph:PATH, e.g. oxigraph:./store")
+        try:
+            store = Store(ox.Store(path), url=url, res=res)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc}",
+                hint="is another process using it? is the directory writable?",
+            ) from None
+    else:
+        raise StoreError(f"unknown store URL {url!r}", hint=f"use {_SUPPORTED}")
+    if load:
+        store.load_defaults()
+    return store
