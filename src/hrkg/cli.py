@@ -124,8 +124,14 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
-              help="text for people; turtle writes the inferred class memberships as triples.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text for people; turtle writes the inferred class memberships as triples.",
+)
 @click.option("--all", "show_all", is_flag=True, help="List every inferred membership, not only a summary per class.")
 @store_option
 @friendly
@@ -174,8 +180,9 @@ def _parse_rdf(path: Path) -> Any:
     except FileNotFoundError:
         raise InputError("file not found", source=str(path), hint="check the path") from None
     except Exception as exc:  # rdflib raises parser-specific exception types
-        raise InputError(f"cannot parse as RDF: {exc}", source=str(path),
-                         hint="give a Turtle, N-Triples, RDF/XML or JSON-LD file") from None
+        raise InputError(
+            f"cannot parse as RDF: {exc}", source=str(path), hint="give a Turtle, N-Triples, RDF/XML or JSON-LD file"
+        ) from None
 
 
 @main.command()
@@ -206,9 +213,15 @@ def check(store_url: str) -> None:
 
 
 @main.command()
-@click.option("--docs", "docs_dir", type=click.Path(path_type=Path), help="Write HTML documentation of the ontology here.")
-@click.option("--graph", "graph_file", type=click.Path(path_type=Path),
-              help="Write the whole knowledge graph (union of all graphs) here; format from the suffix (.ttl, .nt).")
+@click.option(
+    "--docs", "docs_dir", type=click.Path(path_type=Path), help="Write HTML documentation of the ontology here."
+)
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(path_type=Path),
+    help="Write the whole knowledge graph (union of all graphs) here; format from the suffix (.ttl, .nt).",
+)
 @store_option
 @friendly
 def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> None:

@@ -43,4 +43,4 @@ def shorten(iri: str) -> str:
             best, best_prefix = ns, prefix
     if not best:
         return f"<{iri}>"
-    return f"{best_prefix}:{iri[len(best):]}"
+    return f"{best_prefix}:{iri[len(best) :]}"

@@ -40,9 +40,7 @@ def check_shapes(graph: rdflib.Graph, shapes: rdflib.Graph) -> list[MetaFinding]
     """Validate the knowledge graph against the meta shapes with pyshacl (the reference engine)."""
     from pyshacl import validate
 
-    _conforms, report, _text = validate(
-        graph, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
-    )
+    _conforms, report, _text = validate(graph, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True)
     assert isinstance(report, rdflib.Graph)
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):

@@ -108,9 +108,7 @@ def serialize(result: QueryResult, fmt: str) -> str:
         data = ox.serialize(result.triples, format=_RDF_FORMATS[fmt], **kwargs)
         return data.decode("utf-8") if data else ""
     if fmt not in TABULAR:
-        raise HrkgError(
-            f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR)
-        )
+        raise HrkgError(f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR))
     if result.kind == "ask":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"

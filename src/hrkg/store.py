@@ -149,7 +149,11 @@ class Store:
         loaded = []
         for path in self.resources.graph_files():
             name = ox.NamedNode(self.resources.graph_name(path))
-            known = {q.object.value for q in self._store.quads_for_pattern(name, _DIGEST, None, _META_GRAPH)}
+            known = {
+                str(q.object.value)
+                for q in self._store.quads_for_pattern(name, _DIGEST, None, _META_GRAPH)
+                if isinstance(q.object, ox.Literal)
+            }
             if known != {_digest(path)}:
                 self.load_file(path)
                 loaded.append(name.value)
@@ -179,8 +183,12 @@ class Store:
         """Run a SPARQL query; values in ``bindings`` are substituted as RDF terms, never as text."""
         subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
         every = self.graphs()  # the store's own bookkeeping graph is never visible to queries
-        defaults = [ox.NamedNode(g) for g in (every if default_graphs is None else default_graphs)]
-        named = [ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)]
+        defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+            ox.NamedNode(g) for g in (every if default_graphs is None else default_graphs)
+        ]
+        named: list[ox.NamedNode | ox.BlankNode] = [
+            ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)
+        ]
         try:
             raw = self._store.query(
                 sparql,

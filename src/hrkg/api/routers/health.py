@@ -11,5 +11,10 @@ router = APIRouter(tags=["service"])
 @router.get("/health")
 def health(store: StoreDep) -> dict[str, object]:
     """Liveness and a summary of what is loaded: version, store URL, named graphs and triple count."""
-    return {"status": "ok", "version": __version__, "store": store.url, "graphs": len(store.graphs()),
-            "triples": len(store)}
+    return {
+        "status": "ok",
+        "version": __version__,
+        "store": store.url,
+        "graphs": len(store.graphs()),
+        "triples": len(store),
+    }

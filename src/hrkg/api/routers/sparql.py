@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -72,8 +73,15 @@ def _answer(result: QueryResult, accept: str, fmt: str | None) -> Response:
     return Response(serialize(result, chosen), media_type=MEDIA_TYPES[chosen])
 
 
-def _run(store: StoreDep, settings: SettingsDep, query: str, request: Request, fmt: str | None,
-         default_graph_uri: list[str], named_graph_uri: list[str]) -> Response:
+def _run(
+    store: StoreDep,
+    settings: SettingsDep,
+    query: str,
+    request: Request,
+    fmt: str | None,
+    default_graph_uri: list[str],
+    named_graph_uri: list[str],
+) -> Response:
     if len(query) > settings.max_query_length:
         raise HTTPException(status_code=413, detail=f"query longer than {settings.max_query_length} characters")
     result = store.query(
@@ -90,8 +98,13 @@ def sparql_get(
     settings: SettingsDep,
     request: Request,
     query: Annotated[str, Query(description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")],
-    format: Annotated[str | None, Query(description="Result format when Accept cannot be set: json, xml, csv, "
-                                        "tsv, turtle, ntriples, jsonld, rdfxml.")] = None,
+    format: Annotated[
+        str | None,
+        Query(
+            description="Result format when Accept cannot be set: json, xml, csv, "
+            "tsv, turtle, ntriples, jsonld, rdfxml."
+        ),
+    ] = None,
     default_graph_uri: Annotated[list[str], Query(alias="default-graph-uri")] = [],  # noqa: B006
     named_graph_uri: Annotated[list[str], Query(alias="named-graph-uri")] = [],  # noqa: B006
 ) -> Response:
@@ -109,14 +122,12 @@ async def sparql_post(store: StoreDep, settings: SettingsDep, request: Request) 
         defaults, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
         fmt = params.get("format")
     elif ctype == "application/x-www-form-urlencoded":
-        form = await request.form()
-        query = str(form.get("query") or "")
-        defaults = [str(v) for v in form.getlist("default-graph-uri")]
-        named = [str(v) for v in form.getlist("named-graph-uri")]
-        fmt = str(form.get("format")) if form.get("format") else None
+        form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+        query = form.get("query", [""])[0]
+        defaults, named = form.get("default-graph-uri", []), form.get("named-graph-uri", [])
+        fmt = form.get("format", [None])[0]
     else:
         raise HTTPException(status_code=415, detail="send application/sparql-query or a urlencoded form")
     if not query:
         raise HTTPException(status_code=400, detail="missing query")
     return _run(store, settings, query, request, fmt, defaults, named)
-
