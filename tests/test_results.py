@@ -45,7 +45,7 @@ def test_json_keeps_language_and_datatype(store: Store) -> None:
 def test_table_is_readable(store: Store) -> None:
     text = serialize(store.query(SELECT), "table")
     lines = text.splitlines()
-    assert lines[0].split(" | ") == ["level", "label", "pos"]
+    assert [h.strip() for h in lines[0].split(" | ")] == ["level", "label", "pos"]
     assert lines[2].startswith("attribution:cause")
     assert lines[-1] == "(4 rows)"
 

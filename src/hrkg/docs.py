@@ -12,9 +12,27 @@ from hrkg.namespaces import ONTOLOGY
 from hrkg.resources import Resources, resources
 
 
+def _patch_pylode() -> None:
+    """pyLODE 3.3 puts the list it builds for a nested union/intersection into a set and fails (unhashable list);
+    wrapping the list in one element keeps the same HTML and makes it hashable."""
+    import pylode.utils as utils
+    from dominate.tags import span
+
+    if getattr(utils.intersperse, "_hrkg_patched", False):
+        return
+    original = utils.intersperse
+
+    def intersperse(lst: object, sep: object) -> object:
+        return span(*original(lst, sep))
+
+    intersperse._hrkg_patched = True  # type: ignore[attr-defined]
+    utils.intersperse = intersperse
+
+
 def _html(graph: rdflib.Graph) -> str:
     from pylode import OntPub
 
+    _patch_pylode()
     return str(OntPub(ontology=graph).make_html(include_css=True))
 
 

@@ -15,7 +15,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF
 
 from hrkg.errors import JavaMissingError, ReasonerError
-from hrkg.namespaces import HRKG_BASE
+from hrkg.namespaces import HRKG
 
 _SCRATCH_IRI = "https://w3id.org/hrkg/reasoner-input"
 
@@ -25,7 +25,7 @@ class ReasonerReport:
     consistent: bool
     #: classes equivalent to owl:Nothing
     unsatisfiable: list[str] = field(default_factory=list)
-    #: (individual, class) pairs the reasoner added, hrkg classes only
+    #: (individual, class) pairs the reasoner added (hrkg classes only, not entailed by asserted subclassing)
     inferred: list[tuple[str, str]] = field(default_factory=list)
     explanation: str = ""
 
@@ -86,7 +86,7 @@ def reason(graph: rdflib.Graph) -> ReasonerReport:
         known = before.get(iri, set())
         for cls in ind.INDIRECT_is_a:
             c = _iri(cls)
-            if c not in known and c.startswith(HRKG_BASE):
+            if c not in known and c.startswith(str(HRKG)):
                 inferred.add((iri, c))
     world.close()
     return ReasonerReport(consistent=True, unsatisfiable=unsat, inferred=sorted(inferred))

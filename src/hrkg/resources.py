@@ -42,11 +42,14 @@ class Resources:
         return self.ontology_files() + self.data_files()
 
     def graph_name(self, path: Path) -> str:
-        """The named graph a source file is loaded into: ``https://w3id.org/hrkg/graph/<dir>/<stem>``."""
+        """The named graph a source file is loaded into: ``https://w3id.org/hrkg/graph/<dir>/<stem>`` for the
+        project's own files, the file's URI for any other file."""
         from hrkg.namespaces import GRAPH
 
-        rel = path.resolve().relative_to(self.root).with_suffix("")
-        return str(GRAPH) + rel.as_posix()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            return resolved.as_uri()
+        return str(GRAPH) + resolved.relative_to(self.root).with_suffix("").as_posix()
 
 
 @cache

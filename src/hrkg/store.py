@@ -22,12 +22,12 @@ from typing import Literal as TypingLiteral
 import pyoxigraph as ox
 import rdflib
 
+from hrkg.binding import BindingValue, bind
 from hrkg.errors import InputError, QuerySyntaxError, StoreError
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-BindingValue = Term | rdflib.term.Identifier
 
 _META_GRAPH = ox.NamedNode(str(GRAPH) + "meta")
 _DIGEST = ox.NamedNode(str(HRKG) + "sourceDigest")
@@ -44,35 +44,6 @@ _FORMATS: dict[str, ox.RdfFormat] = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
-
-
-def to_ox(term: BindingValue) -> Term:
-    """An rdflib (or pyoxigraph) term as a pyoxigraph term, for query substitutions."""
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple):
-        return term
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot bind {term!r}: not an RDF term")
-
-
-def to_rdflib(term: Term) -> rdflib.term.Identifier:
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise TypeError(f"cannot convert {term!r}")
 
 
 @dataclass
@@ -180,8 +151,9 @@ class Store:
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query; values in ``bindings`` are substituted as RDF terms, never as text."""
-        subs = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        """Run a SPARQL query; ``bindings`` enter as RDF terms in a VALUES block (see :mod:`hrkg.binding`)."""
+        if bindings:
+            sparql = bind(sparql, bindings)
         every = self.graphs()  # the store's own bookkeeping graph is never visible to queries
         defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
             ox.NamedNode(g) for g in (every if default_graphs is None else default_graphs)
@@ -194,7 +166,6 @@ class Store:
                 sparql,
                 default_graph=defaults or None,
                 named_graphs=named,
-                substitutions=subs or None,
             )
         except SyntaxError as exc:
             raise QuerySyntaxError(
