@@ -106,3 +106,29 @@ def test_qc_queries_fire_on_planted_defects(res: Resources, tmp_path: Path) -> N
         "datatype-violation",
         "punning-violation",
     }
+
+
+@pytest.mark.reasoner
+def test_knowledge_graph_is_in_the_owl2_dl_profile(kg: rdflib.Graph) -> None:
+    from hrkg.profile import owl2_dl_violations
+
+    assert owl2_dl_violations(kg) == []
+
+
+@pytest.mark.reasoner
+def test_profile_check_catches_a_non_dl_axiom() -> None:
+    from hrkg.profile import owl2_dl_violations
+
+    g = rdflib.Graph().parse(
+        data="""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <https://example.org/o> a owl:Ontology .
+        <https://example.org/q> a owl:ObjectProperty , owl:TransitiveProperty .
+        <https://example.org/C> a owl:Class ; owl:equivalentClass
+            [ a owl:Restriction ; owl:onProperty <https://example.org/q> ; owl:maxCardinality 1 ] .
+        """,
+        format="turtle",
+    )
+    violations = owl2_dl_violations(g)
+    assert len(violations) == 1
+    assert violations[0].startswith("Use of non-simple property in ObjectMaxCardinality restriction")

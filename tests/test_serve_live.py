@@ -39,7 +39,7 @@ def server() -> Iterator[str]:
                         break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ''
+                    err = proc.stderr.read().decode() if proc.stderr else ""
                     raise RuntimeError(f"server did not start: {err}") from None
                 time.sleep(0.2)
         yield base

@@ -37,6 +37,10 @@ def friendly(func: F) -> F:
             _fail(exc.message, exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", code=130)
+        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:
             if os.environ.get("HRKG_DEBUG"):
                 traceback.print_exc()
@@ -186,12 +190,14 @@ def _parse_rdf(path: Path) -> Any:
 
 
 @main.command()
+@click.option("--no-profile", is_flag=True, help="Skip the OWL 2 DL profile check (it needs a JDK).")
 @store_option
 @friendly
-def check(store_url: str) -> None:
-    """Run the knowledge graph's quality gates: meta shapes (label, definition, source) and qc queries.
+def check(no_profile: bool, store_url: str) -> None:
+    """Run the knowledge graph's quality gates.
 
-    Exit 1 if any gate fails.
+    Meta shapes (every term has a label, a definition and a source), the queries/qc/*-violation.rq queries
+    (no rows allowed) and the OWL 2 DL profile check. Exit 1 if any gate fails.
     """
     from hrkg.namespaces import shorten
     from hrkg.quality import check as run_check
@@ -199,7 +205,11 @@ def check(store_url: str) -> None:
     from hrkg.store import open_store
 
     store = open_store(store_url)
-    report = run_check(store)
+    report = run_check(store, profile=not no_profile)
+    if report.profile_violations is not None:
+        click.echo(f"OWL 2 DL profile: {len(report.profile_violations)} violation(s)")
+        for violation in report.profile_violations:
+            click.echo(f"  {violation}")
     click.echo(f"meta shapes: {len(report.shape_findings)} violation(s)")
     for f in report.shape_findings:
         click.echo(f"  {shorten(f.focus)}: {f.message}")

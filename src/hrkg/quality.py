@@ -23,10 +23,16 @@ class MetaFinding:
 class QualityReport:
     shape_findings: list[MetaFinding]
     query_findings: dict[str, QueryResult]
+    #: OWL 2 DL profile violations; None when the check was not run
+    profile_violations: list[str] | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.shape_findings and not any(r.rows for r in self.query_findings.values())
+        return (
+            not self.shape_findings
+            and not any(r.rows for r in self.query_findings.values())
+            and not self.profile_violations
+        )
 
 
 def meta_shapes(shapes_dir: Path) -> rdflib.Graph:
@@ -60,9 +66,14 @@ def check_queries(store: Store, qc_dir: Path) -> dict[str, QueryResult]:
     return {p.stem: store.query(p.read_text(encoding="utf-8")) for p in sorted(qc_dir.glob("*-violation.rq"))}
 
 
-def check(store: Store) -> QualityReport:
+def check(store: Store, *, profile: bool = True) -> QualityReport:
+    """All gates; ``profile`` adds the OWL 2 DL profile check (needs a JDK)."""
+    from hrkg.profile import owl2_dl_violations
+
     res = store.resources
+    graph = store.to_rdflib()
     return QualityReport(
-        shape_findings=check_shapes(store.to_rdflib(), meta_shapes(res.shapes / "meta")),
+        shape_findings=check_shapes(graph, meta_shapes(res.shapes / "meta")),
         query_findings=check_queries(store, res.queries / "qc"),
+        profile_violations=owl2_dl_violations(graph) if profile else None,
     )
