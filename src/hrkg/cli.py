@@ -126,6 +126,66 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
     click.echo(serialize(result, fmt), nl=False)
 
 
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise HrkgError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param role=deployer")
+        params[key.strip()] = value.strip()
+    return params
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "pairs", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "xml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--show", is_flag=True, help="Print the query's documentation and SPARQL text instead of running it.")
+@store_option
+@friendly
+def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str, show: bool, store_url: str) -> None:
+    """Answer a practitioner's question with a named query (no SPARQL needed).
+
+    \b
+    Examples:
+      hrkg query --list
+      hrkg query appropriate-actions --param attribution=contribute
+      hrkg query recommend -p role=deployer -p right=privacy -p attribution=cause
+    """
+    from hrkg.queries import QueryLibrary
+    from hrkg.results import serialize
+    from hrkg.store import open_store
+
+    library = QueryLibrary(open_store(store_url))
+    if list_queries or name is None:
+        if name is None and not list_queries:
+            raise HrkgError("give a query NAME or --list", hint="`hrkg query --list` shows the named queries")
+        for q in library.queries.values():
+            params = " ".join(f"[{p.name}=<{p.type}>]" if p.optional else f"{p.name}=<{p.type}>" for p in q.parameters)
+            click.echo(f"{q.name} {params}".rstrip())
+            click.echo(f"    {q.title}")
+        return
+    named = library.get(name)
+    if show:
+        click.echo(f"{named.name}: {named.title}\n\n{named.description}\n")
+        for p in named.parameters:
+            allowed = "any hrkg term" if p.type == "term" else ", ".join(library.allowed_values(p.type))
+            click.echo(f"  {p.name} ({p.type}{', optional' if p.optional else ''}): {p.description}")
+            click.echo(f"      allowed: {allowed}")
+        click.echo("\n" + named.text)
+        return
+    result = library.run(name, _parse_params(pairs))
+    click.echo(serialize(result, fmt), nl=False)
+
+
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

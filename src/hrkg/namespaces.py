@@ -35,12 +35,15 @@ PREFIXES: dict[str, str] = {
 
 
 def shorten(iri: str) -> str:
-    """``https://w3id.org/hrkg/right/privacy`` -> ``right:privacy`` (longest matching prefix wins)."""
-    best = ""
-    best_prefix = ""
+    """``https://w3id.org/hrkg/right/privacy`` -> ``right:privacy``: the longest known prefix wins, and any other
+    hrkg catalogue IRI ``https://w3id.org/hrkg/<scheme>/<id>`` becomes ``<scheme>:<id>``."""
+    best_prefix, best = "", ""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(ns) > len(best):
-            best, best_prefix = ns, prefix
-    if not best:
-        return f"<{iri}>"
-    return f"{best_prefix}:{iri[len(best) :]}"
+            best_prefix, best = prefix, ns
+    if best:
+        return f"{best_prefix}:{iri[len(best) :]}"
+    scheme, sep, local = iri.removeprefix(HRKG_BASE).partition("/")
+    if iri.startswith(HRKG_BASE) and sep and local:
+        return f"{scheme}:{local}"
+    return f"<{iri}>"

@@ -116,21 +116,43 @@ class Store:
         return name.value
 
     def load_defaults(self) -> list[str]:
-        """Load (or refresh) the ontology and guidance files; unchanged files are skipped."""
+        """Load (or refresh) the ontology and guidance files; unchanged files are skipped.
+
+        Then (re)compute the derived graphs (queries/derive/*.rq) if anything was loaded. Returns the graphs loaded.
+        """
         loaded = []
         for path in self.resources.graph_files():
             name = ox.NamedNode(self.resources.graph_name(path))
             known = {
-                str(q.object.value)
+                q.object.value
                 for q in self._store.quads_for_pattern(name, _DIGEST, None, _META_GRAPH)
                 if isinstance(q.object, ox.Literal)
             }
             if known != {_digest(path)}:
                 self.load_file(path)
                 loaded.append(name.value)
+        derive = sorted((self.resources.queries / "derive").glob("*.rq"))
+        if loaded or any(not self._store.contains_named_graph(ox.NamedNode(self._derived_name(p))) for p in derive):
+            self._derive(derive)
         if loaded and self.url.startswith("oxigraph:"):
             self._store.optimize()
         return loaded
+
+    @staticmethod
+    def _derived_name(path: Path) -> str:
+        return f"{GRAPH}derived/{path.stem}"
+
+    def _derive(self, queries: list[Path]) -> None:
+        """Materialise each CONSTRUCT query over the source graphs into its own derived graph."""
+        derived = [self._derived_name(p) for p in queries]
+        sources = [g for g in self.graphs() if g not in derived]
+        for path, name in zip(queries, derived, strict=True):
+            result = self.query(path.read_text(encoding="utf-8"), default_graphs=sources)
+            graph = ox.NamedNode(name)
+            if self._store.contains_named_graph(graph):
+                self._store.remove_graph(graph)
+            self._store.add_graph(graph)
+            self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in result.triples)
 
     # -- reading -------------------------------------------------------------------------------------
 
