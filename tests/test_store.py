@@ -16,9 +16,22 @@ from hrkg.store import Store, open_store
 
 
 def test_every_source_file_is_its_own_named_graph(store: Store, res: Resources) -> None:
-    expected = {res.graph_name(p) for p in res.graph_files()}
-    assert set(store.graphs()) == expected
-    assert "https://w3id.org/hrkg/graph/ontology/core" in expected
+    files = {res.graph_name(p) for p in res.graph_files()}
+    derived = {f"https://w3id.org/hrkg/graph/derived/{p.stem}" for p in (res.queries / "derive").glob("*.rq")}
+    assert set(store.graphs()) == files | derived
+    assert "https://w3id.org/hrkg/graph/ontology/core" in files
+    assert "https://w3id.org/hrkg/graph/derived/citation" in derived
+
+
+def test_derived_citations(store: Store) -> None:
+    q = "SELECT ?c WHERE { ?s <https://w3id.org/hrkg#citation> ?c }"
+    for iri, citation in [
+        ("https://w3id.org/hrkg/guide/section/1.1", "guide §1.1"),
+        ("https://w3id.org/hrkg/guide/footnote/9", "guide footnote 9"),
+        ("https://w3id.org/hrkg/ungp/principle/19", "UNGP 19"),
+        ("https://w3id.org/hrkg/instrument/iccpr/article/19", "ICCPR Art. 19"),
+    ]:
+        assert rows(store.query(q, bindings={"s": rdflib.URIRef(iri)}), "c") == [(citation,)]
 
 
 def test_default_graph_is_the_union_of_all_graphs(store: Store) -> None:
