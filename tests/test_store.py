@@ -119,7 +119,7 @@ def test_bad_file_reports_line_and_changes_nothing(store: Store, res: Resources,
     )
     with pytest.raises(InputError) as info:
         scratch.load_file(bad, graph="https://example.org/g")
-    assert info.value.line == 2
+    assert (info.value.line, info.value.column) == (2, 25)  # where "oops" starts
     assert str(bad) in info.value.message
     assert rows(scratch.query("SELECT ?o WHERE { ?s ?p ?o }"), "o") == [("1",)]
 

@@ -13,7 +13,6 @@ union of all graphs as their default graph unless told otherwise. rdflib is used
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,6 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _META_GRAPH = ox.NamedNode(str(GRAPH) + "meta")
 _DIGEST = ox.NamedNode(str(HRKG) + "sourceDigest")
 _SUPPORTED = "`memory:` or `oxigraph:PATH`"
-_LOCATION = re.compile(r"line (\d+)(?:,? column (\d+))?", re.IGNORECASE)
-_OX_LOCATION = re.compile(r"(\d+):(\d+)")
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -57,14 +54,9 @@ class QueryResult:
     triples: list[ox.Triple] = field(default_factory=list)
 
 
-def _location(message: str) -> tuple[int | None, int | None]:
-    m = _LOCATION.search(message)
-    if m:
-        return int(m.group(1)), int(m.group(2)) if m.group(2) else None
-    m = _OX_LOCATION.search(message)
-    if m:  # pyoxigraph reports 0-based "line:column"
-        return int(m.group(1)) + 1, int(m.group(2)) + 1
-    return None, None
+def _location(exc: SyntaxError) -> tuple[int | None, int | None]:
+    """Line and column (1-based, as pyoxigraph reports them) of a parse error."""
+    return exc.lineno, exc.offset
 
 
 def _digest(path: Path) -> str:
@@ -99,7 +91,7 @@ class Store:
         except FileNotFoundError:
             raise InputError("file not found", source=str(path), hint="check the path") from None
         except SyntaxError as exc:
-            line, column = _location(str(exc))
+            line, column = _location(exc)
             raise InputError(
                 f"cannot parse: {exc}",
                 source=str(path),
