@@ -8,7 +8,9 @@ Entry keys:
 
 ``id`` (stable slug, unique across the suite), ``section`` (guide section id: "summary", "1" ... "4.4", "5", or a
 footnote "fn9"), ``question`` (plain English), then either ``query`` (a named query) with optional ``params``, or
-``sparql`` (a SELECT); ``expect`` with ``column`` and either ``values`` or ``text_contains``, and ``match``:
+``sparql`` (a SELECT; the prefixes of ``PREFIXES`` are declared for it: hrkg:, rdfs:, skos:, dcterms: and one per
+catalogue scheme, e.g. right:privacy, section:2.1, fn:9, ungp:19, iccpr:19); ``expect`` with ``column``, ``match``
+and ``values`` or ``text_contains``:
 
 * ``set``: the column's distinct values are exactly ``values``, in any order;
 * ``ordered``: the column, row by row, is exactly ``values``;
@@ -44,6 +46,43 @@ REQUIRED_SECTIONS = frozenset(
     {"summary", "1", "1.1", "1.2", "1.3", "2", "2.1", "3", "3.1", "3.2", "3.3", "3.4", "4", "4.1", "4.2", "4.3"}
     | {"4.4", "5", "fn1", "fn5", "fn6", "fn9", "fn10"}
 )
+# Prepended to every ``sparql`` entry, so that questions can write right:privacy, section:2.1, ungp:19, ...
+_SCHEMES = {
+    "action": "action/",
+    "attribution": "attribution/",
+    "role": "role/",
+    "right": "right/",
+    "mitigation": "mitigation/",
+    "category": "category/",
+    "principle": "principle/",
+    "tension": "tension/",
+    "counterbalancing": "counterbalancing/",
+    "test": "counterbalancing-test/",
+    "caveat": "caveat/",
+    "recommendation": "recommendation/",
+    "mitigation-risk": "mitigation-risk/",
+    "addressed-risk": "addressed-risk/",
+    "integration-step": "integration-step/",
+    "leverage-mechanism": "leverage-mechanism/",
+    "dd-step": "dd-step/",
+    "section": "guide/section/",
+    "fn": "guide/footnote/",
+    "ungp": "ungp/principle/",
+    "resource": "resource/",
+    "instrument": "instrument/",
+    "iccpr": "instrument/iccpr/article/",
+    "udhr": "instrument/udhr/article/",
+}
+PREFIXES = "\n".join(
+    [
+        f"PREFIX hrkg: <{HRKG_TERM}>",
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+        "PREFIX dcterms: <http://purl.org/dc/terms/>",
+        *(f"PREFIX {name}: <{HRKG_IRI}{path}>" for name, path in _SCHEMES.items()),
+    ]
+)
+
 MIN_QUESTIONS = 40
 MIN_MULTI_HOP = 8
 
@@ -150,9 +189,8 @@ def _structure_errors(q: Question) -> Iterator[str]:
     elif match == "contains":
         if has_values == has_text:
             yield "match 'contains' takes exactly one of 'values' and 'text_contains'"
-    elif match in ("set", "ordered"):
-        if not has_values or has_text:
-            yield f"match {match!r} takes 'values' (and no 'text_contains')"
+    elif match in ("set", "ordered") and (not has_values or has_text):
+        yield f"match {match!r} takes 'values' (and no 'text_contains')"
     for key in ("values", "text_contains"):
         if key in expect and not (isinstance(expect[key], list) and expect[key]):
             yield f"expect.{key} must be a non-empty list"
@@ -163,7 +201,7 @@ def _run(q: Question, store: Store, library: QueryLibrary) -> QueryResult:
     if "query" in e:
         params = {str(k): _scalar(v) for k, v in (e.get("params") or {}).items()}
         return library.run(str(e["query"]), params)
-    return store.query(str(e["sparql"]))
+    return store.query(PREFIXES + "\n" + str(e["sparql"]))
 
 
 @pytest.fixture(scope="module")
@@ -236,5 +274,6 @@ def test_suite_size_and_coverage() -> None:
 
 
 def test_named_queries_exist(library: QueryLibrary) -> None:
-    unknown = [f"{q.where()}: {q.entry['query']!r}" for q in QUESTIONS if q.entry.get("query") not in (None, *library.queries)]
+    named = [q for q in QUESTIONS if "query" in q.entry]
+    unknown = [f"{q.where()}: {q.entry['query']!r}" for q in named if q.entry["query"] not in library.queries]
     assert not unknown, "unknown named queries: " + "; ".join(unknown)

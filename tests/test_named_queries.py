@@ -115,7 +115,7 @@ def test_leverage_mechanisms(lib: QueryLibrary) -> None:
             "participation in multi-stakeholder fora",
         },
         "leverage-mechanism/contractual-requirements": {"contractual clauses"},
-        "leverage-mechanism/direct-engagement": set(),
+        "leverage-mechanism/direct-engagement": {"engaging directly with the responsible party"},
         "leverage-mechanism/due-diligence-processes": {"sales due diligence"},
         "leverage-mechanism/training": {"employee and customer training"},
     }

@@ -202,8 +202,9 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str
 def reason(files: tuple[Path, ...], fmt: str, show_all: bool, store_url: str) -> None:
     """Run the OWL reasoner (HermiT; needs Java) over the ontology, the guidance and FILES.
 
-    Prints whether the graph is consistent, any unsatisfiable class, and the classes individuals
-    were inferred to belong to. Exit 1 if inconsistent or a class is unsatisfiable.
+    FILES are organisation data (YAML, JSON or RDF, as for `validate`). Prints whether the graph is
+    consistent, any unsatisfiable class, and the classes individuals were inferred to belong to (e.g. causing
+    actor, impact requiring remedy). Exit 1 if inconsistent or a class is unsatisfiable.
     """
     from hrkg.namespaces import shorten
     from hrkg.reason import reason as run_reasoner
@@ -211,8 +212,10 @@ def reason(files: tuple[Path, ...], fmt: str, show_all: bool, store_url: str) ->
 
     store = open_store(store_url)
     graph = store.to_rdflib()
-    for path in files:
-        graph += _parse_rdf(path)
+    if files:
+        from hrkg.orgdata import load_organisation_files
+
+        graph += load_organisation_files(list(files)).graph
     report = run_reasoner(graph)
     if fmt == "turtle":
         click.echo(report.to_graph().serialize(format="turtle"), nl=False)
@@ -236,17 +239,61 @@ def reason(files: tuple[Path, ...], fmt: str, show_all: bool, store_url: str) ->
         sys.exit(1)
 
 
-def _parse_rdf(path: Path) -> Any:
-    import rdflib
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="text/markdown/html for people, json/turtle for pipelines.",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["violation", "warning", "info"]),
+    default="info",
+    show_default=True,
+    help="Show findings at least this severe.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="fast: set-wise on Oxigraph; pyshacl: the reference engine (slow on large data).",
+)
+@click.option("--no-suggestions", is_flag=True, help="Leave out the suggestions drawn from the guidance.")
+@store_option
+@friendly
+def validate(
+    files: tuple[Path, ...], fmt: str, severity: str, engine: str, no_suggestions: bool, store_url: str
+) -> None:
+    """Check an organisation's risk register and mitigation plan against the guide.
 
-    try:
-        return rdflib.Graph().parse(path)
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path), hint="check the path") from None
-    except Exception as exc:  # rdflib raises parser-specific exception types
-        raise InputError(
-            f"cannot parse as RDF: {exc}", source=str(path), hint="give a Turtle, N-Triples, RDF/XML or JSON-LD file"
-        ) from None
+    FILES are YAML or JSON in hrkg's organisation format, or RDF (Turtle, JSON-LD, N-Triples, RDF/XML);
+    several files are checked together. Exit 0 if it conforms, 1 if a violation is found, 2 if a file
+    cannot be read. Nothing is stored.
+
+    \b
+    Examples:
+      hrkg validate register.yaml
+      hrkg validate register.yaml plan.yaml --format json --severity warning
+    """
+    from hrkg.orgdata import load_organisation_files
+    from hrkg.report import render
+    from hrkg.store import open_store
+    from hrkg.validate import validate as run_validation
+
+    data = load_organisation_files(list(files))
+    report = run_validation(
+        data,
+        store=open_store(store_url),
+        engine=engine,  # type: ignore[arg-type]
+        suggest=not no_suggestions,
+    )
+    click.echo(render(report.at_least(severity), fmt), nl=False)  # type: ignore[arg-type]
+    sys.exit(0 if report.conforms else 1)
 
 
 @main.command()

@@ -133,7 +133,7 @@ class QueryLibrary:
         if type_ not in self._allowed:
             prefix = rdflib.Literal(f"{HRKG_BASE}{type_}/")
             result = self.store.query(_SCHEME_MEMBERS, bindings={"prefix": prefix})
-            ids = {str(r["x"]).strip("<>").removeprefix(str(prefix)) for r in result.rows}
+            ids = {r["x"].removeprefix(str(prefix)) for r in result.text_rows()}
             self._allowed[type_] = sorted(i for i in ids if i and "/" not in i)
         return self._allowed[type_]
 

@@ -13,10 +13,11 @@ union of all graphs as their default graph unless told otherwise. rdflib is used
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -31,6 +32,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _META_GRAPH = ox.NamedNode(str(GRAPH) + "meta")
 _DIGEST = ox.NamedNode(str(HRKG) + "sourceDigest")
 _SUPPORTED = "`memory:` or `oxigraph:PATH`"
+T = TypeVar("T")
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -43,6 +45,11 @@ _FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
+def lexical(term: Term) -> str:
+    """An IRI, a blank node id or a literal's lexical form (a quoted triple as N-Triples)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 @dataclass
 class QueryResult:
     """The answer to one query: ``kind`` says which of the other fields is set."""
@@ -52,6 +59,10 @@ class QueryResult:
     rows: list[dict[str, Term]] = field(default_factory=list)
     boolean: bool = False
     triples: list[ox.Triple] = field(default_factory=list)
+
+    def text_rows(self) -> list[dict[str, str]]:
+        """SELECT rows with each value as text (see :func:`lexical`); unbound variables are left out."""
+        return [{k: lexical(v) for k, v in row.items()} for row in self.rows]
 
 
 def _location(exc: SyntaxError) -> tuple[int | None, int | None]:
@@ -70,6 +81,13 @@ class Store:
         self._store = ox_store
         self.url = url
         self.resources = res or resources()
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """A value computed from the store's content once, until the next load."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     # -- loading -------------------------------------------------------------------------------------
 
@@ -86,6 +104,7 @@ class Store:
                 hint="use Turtle (.ttl), N-Triples (.nt), N-Quads (.nq), TriG, RDF/XML (.rdf) or JSON-LD",
             )
         name = ox.NamedNode(graph or self.resources.graph_name(path))
+        self._memo.clear()
         try:
             quads = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
         except FileNotFoundError:
