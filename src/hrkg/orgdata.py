@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
 from urllib.parse import quote, unquote
@@ -146,12 +146,26 @@ Position = tuple[int, int]
 
 @dataclass(frozen=True)
 class OrgData:
-    """Organisation data as one RDF graph, with the organisations it describes and their local-id namespaces."""
+    """Organisation data as RDF, with the organisations it describes and their local-id namespaces.
 
-    graph: rdflib.Graph
+    The triples are kept as pyoxigraph quads (in the default graph), so that large RDF files go from the parser to
+    the validation store without passing through rdflib; :attr:`graph` gives them as an rdflib graph on demand.
+    """
+
+    quads: tuple[ox.Quad, ...]
     organisations: tuple[URIRef, ...]
     namespaces: Mapping[URIRef, str]
     sources: tuple[str, ...] = ()
+
+    @cached_property
+    def graph(self) -> rdflib.Graph:
+        graph = rdflib.Graph()
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns)
+        if self.quads:
+            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads)
+            graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+        return graph
 
     @property
     def organisation(self) -> URIRef | None:
@@ -276,7 +290,7 @@ class _Section3:
 
 @dataclass
 class _Rdf:
-    graph: rdflib.Graph
+    quads: list[ox.Quad]
     source: str
 
 
@@ -312,7 +326,7 @@ def _parse(text: str, fmt: Format, source: str, *, base: str | None) -> _Doc:
         data = _load_json(text, source)
         if _is_section3(data) or (fmt == "json" and not isinstance(data, dict)):
             return _section3(data, source, _Locator(), _position(text, len(text) - len(text.lstrip())))
-        return _Rdf(_jsonld_to_graph(data, source, base=base), source)
+        return _Rdf(_to_quads(_jsonld_to_graph(data, source, base=base)), source)
     return _Rdf(_parse_rdf(text, fmt, source, base=base), source)
 
 
@@ -416,7 +430,7 @@ def _names_hrkg_context(value: Any) -> bool:
 # -- RDF syntaxes ---------------------------------------------------------------------------------------------
 
 
-def _parse_rdf(text: str, fmt: Format, source: str, *, base: str | None) -> rdflib.Graph:
+def _parse_rdf(text: str, fmt: Format, source: str, *, base: str | None) -> list[ox.Quad]:
     name = _FORMAT_NAMES[fmt]
     if fmt == "rdfxml":
         m = _DTD.search(text)
@@ -443,31 +457,31 @@ def _parse_rdf(text: str, fmt: Format, source: str, *, base: str | None) -> rdfl
         ) from None
     except ValueError as exc:
         raise InputError(f"cannot parse {name}: {exc}", source=source, hint=f"check the {name} syntax") from None
-    graph = rdflib.Graph()
-    bnodes: dict[str, BNode] = {}
+    out = []
     for q in quads:
-        subject = _from_ox(q.subject, bnodes, source)
-        obj = _from_ox(q.object, bnodes, source)
-        graph.add((subject, URIRef(q.predicate.value), obj))
-    return graph
+        if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
+            raise InputError(
+                "RDF 1.2 triple terms are not supported in organisation data",
+                source=source,
+                hint="state the triple directly, without quoting it",
+            )
+        out.append(ox.Quad(q.subject, q.predicate, q.object))
+    return out
 
 
-def _from_ox(term: Any, bnodes: dict[str, BNode], source: str) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return bnodes.setdefault(term.value, BNode())
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise InputError(
-        "RDF 1.2 triple terms are not supported in organisation data",
-        source=source,
-        hint="state the triple directly, without quoting it",
-    )
+def _to_quads(graph: rdflib.Graph) -> list[ox.Quad]:
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return [ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _relabel(quads: list[ox.Quad], tag: str) -> Iterator[ox.Quad]:
+    """The quads with blank node labels made unique to their document, so documents merge without clashes."""
+
+    def term(t: Any) -> Any:
+        return ox.BlankNode(f"{tag}x{t.value}") if isinstance(t, ox.BlankNode) else t
+
+    for q in quads:
+        yield ox.Quad(term(q.subject), q.predicate, term(q.object))
 
 
 def _jsonld_to_graph(data: Any, source: str, *, base: str | None) -> rdflib.Graph:
@@ -783,29 +797,29 @@ def _resolve_ref(ref: str, namespace: str) -> str:
 def _assemble(docs: Sequence[_Doc]) -> OrgData:
     """Give each section 3 document its organisation, convert, and merge; nothing is returned on any error."""
     declared: dict[URIRef, str] = {}
+    rdf_type, organisation = ox.NamedNode(str(_RDF_TYPE)), ox.NamedNode(str(_ORGANISATION))
     for doc in docs:
         if isinstance(doc, _Section3) and doc.org is not None:
             declared.setdefault(*doc.org)
         elif isinstance(doc, _Rdf):
-            for org in doc.graph.subjects(_RDF_TYPE, _ORGANISATION):
-                if isinstance(org, URIRef):
+            for q in doc.quads:
+                if q.predicate == rdf_type and q.object == organisation and isinstance(q.subject, ox.NamedNode):
+                    org = URIRef(q.subject.value)
                     declared.setdefault(org, str(org) if str(org).endswith(("/", "#")) else str(org) + "/")
-    graph = rdflib.Graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
+    quads: list[ox.Quad] = []
     used: dict[URIRef, str] = {}
-    for doc in docs:
+    for index, doc in enumerate(docs):
         if isinstance(doc, _Rdf):
-            graph += doc.graph
+            quads.extend(_relabel(doc.quads, f"d{index}"))
             continue
         org, namespace = doc.org or _batch_organisation(declared, doc.source)
         used.setdefault(org, namespace)
         shaped = _Shaper(doc, _value_kinds()).jsonld(org, namespace)
-        graph += _jsonld_to_graph(shaped, doc.source, base=namespace)
+        quads.extend(_relabel(_to_quads(_jsonld_to_graph(shaped, doc.source, base=namespace)), f"d{index}"))
     for org, namespace in declared.items():
         used.setdefault(org, namespace)
     return OrgData(
-        graph=graph,
+        quads=tuple(dict.fromkeys(quads)),
         organisations=tuple(used),
         namespaces=used,
         sources=tuple(doc.source for doc in docs),

@@ -5,10 +5,10 @@ integration steps from ``integration-steps``; close catalogue ids for a misspelt
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-import rdflib
+import pyoxigraph as ox
 
 from hrkg.namespaces import HRKG, HRKG_BASE
 from hrkg.orgdata import OrgData
@@ -20,15 +20,18 @@ _CANDIDATES = "3 candidate mitigation"
 _LEVERAGE = "2 leverage mechanism"
 
 
-def _ids(values: object, scheme: str) -> list[str]:
+def _ids(values: Iterable[str], scheme: str) -> list[str]:
     prefix = f"{HRKG_BASE}{scheme}/"
-    return sorted(str(v).removeprefix(prefix) for v in values if str(v).startswith(prefix))  # type: ignore[attr-defined]
+    return sorted(v.removeprefix(prefix) for v in values if v.startswith(prefix))
 
 
 class Advisor:
-    def __init__(self, *, data: OrgData, store: Store) -> None:
+    """Looks things up in the validation workspace (organisation + knowledge graph) and in the named queries."""
+
+    def __init__(self, *, data: OrgData, store: Store, workspace: ox.Store) -> None:
         self.data = data
         self.store = store
+        self.workspace = workspace
         self.library = QueryLibrary(store)
         self._recommend: dict[tuple[str, str, str], list[dict[str, str]]] = {}
 
@@ -43,16 +46,23 @@ class Advisor:
             self._recommend[key] = result.text_rows()
         return self._recommend[key]
 
+    def objects(self, subject: str, predicate: str) -> list[str]:
+        return [
+            q.object.value
+            for q in self.workspace.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None)
+            if isinstance(q.object, ox.NamedNode)
+        ]
+
     def for_impact(self, finding: Finding, *, part: str) -> list[str]:
-        g = self.data.graph
-        node = rdflib.URIRef(finding.node)
-        org = next(iter(g.subjects(HRKG.hasImpact, node)), self.data.organisation)
-        roles = self._known("role", _ids(g.objects(org, HRKG.hasRole), "role")) if org is not None else []
-        rights = self._known("right", _ids(g.objects(node, HRKG.affectsRight), "right"))
-        attributions = self._known("attribution", _ids(g.objects(node, HRKG.attribution), "attribution"))
+        node = finding.node
+        holders = self.workspace.quads_for_pattern(None, ox.NamedNode(HRKG.hasImpact), ox.NamedNode(node))
+        org = next((q.subject.value for q in holders if isinstance(q.subject, ox.NamedNode)), None)
+        roles = self._known("role", _ids(self.objects(org, HRKG.hasRole), "role")) if org else []
+        rights = self._known("right", _ids(self.objects(node, HRKG.affectsRight), "right"))
+        attributions = self._known("attribution", _ids(self.objects(node, HRKG.attribution), "attribution"))
         if not (roles and rights and attributions):
             return []
-        seen: dict[str, None] = {}
+        ranked: dict[str, int] = {}
         for role in roles:
             for right in rights:
                 for row in self.recommend(role, right, attributions[0]):
@@ -61,15 +71,15 @@ class Advisor:
                     category = f"[{row['category']}] " if row.get("category") else ""
                     fit = f" ({row['fit']})" if row.get("fit") else ""
                     restricts = f"; may itself restrict: {row['mayRestrict']}" if row.get("mayRestrict") else ""
-                    seen[f"{category}{row['label']}{fit}{restricts}"] = None
-        return list(seen)
+                    text = f"{category}{row['label']}{fit}{restricts}"
+                    # closest fits first: the role's and the right's own mitigations, then category examples
+                    ranked.setdefault(text, 1 if row.get("fit", "").startswith("example") else 0)
+        return sorted(ranked, key=lambda t: (ranked[t], t))
 
     def integration_steps(self, finding: Finding) -> list[str]:
-        g = self.data.graph
-        node = rdflib.URIRef(finding.node)
-        done = {str(s) for s in g.objects(node, HRKG.integrationStepDone)}
+        done = set(self.objects(finding.node, HRKG.integrationStepDone))
         missing = []
-        for kind in self._known("mitigation", _ids(g.objects(node, HRKG.kind), "mitigation")):
+        for kind in self._known("mitigation", _ids(self.objects(finding.node, HRKG.kind), "mitigation")):
             for row in self.library.run("integration-steps", {"kind": kind}).text_rows():
                 if row["step"] not in done:
                     step_id = row["step"].removeprefix(f"{HRKG_BASE}integration-step/")
@@ -88,8 +98,10 @@ class Advisor:
         return [f"did you mean {c!r}?" for c in close] + [f"allowed {scheme} ids: {', '.join(allowed)}"]
 
 
-def add_suggestions(report: Report, *, data: OrgData, store: Store, rules: Mapping[str, Rule]) -> Report:
-    advisor = Advisor(data=data, store=store)
+def add_suggestions(
+    report: Report, *, data: OrgData, store: Store, workspace: ox.Store, rules: Mapping[str, Rule]
+) -> Report:
+    advisor = Advisor(data=data, store=store, workspace=workspace)
     out = []
     for f in report.findings:
         suggestions: list[str] = []

@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, SH
 
 from hrkg.binding import _where_brace
 from hrkg.errors import HrkgError
-from hrkg.namespaces import HRKG
+from hrkg.namespaces import HRKG, shorten
 from hrkg.orgdata import OrgData
 from hrkg.resources import resources
 from hrkg.store import Store
@@ -157,23 +157,33 @@ def _lexical(term: object) -> str:
     return str(term)
 
 
-def _render(template: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+def _display(value: str, data: OrgData) -> str:
+    """A value as the user wrote it: a local id, or a catalogue IRI as ``scheme:id``."""
+    local = data.local_id(value)
+    if local != value:
+        return local
+    return shorten(value) if value.startswith(("http://", "https://")) else value
+
+
+def _render(template: str, values: dict[str, str], data: OrgData) -> str:
+    return _PLACEHOLDER.sub(
+        lambda m: _display(values[m.group(1)], data) if m.group(1) in values else m.group(0), template
+    )
 
 
 def _kg_quads(store: Store) -> list[ox.Quad]:
     return store.memo("kg-quads", lambda: [ox.Quad(t.subject, t.predicate, t.object) for t in store.triples()])
 
 
-def _org_quads(graph: rdflib.Graph) -> Iterable[ox.Quad]:
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return (ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-
-
-def _fast(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
+def workspace(data: OrgData, store: Store) -> ox.Store:
+    """A private in-memory store with the knowledge graph and the organisation's triples (nothing else changes)."""
     scratch = ox.Store()
     scratch.extend(_kg_quads(store))
-    scratch.extend(_org_quads(data.graph))
+    scratch.extend(data.quads)
+    return scratch
+
+
+def _fast(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
     out = []
     for rule in all_rules:
         solutions = scratch.query(rule.setwise_query())
@@ -181,9 +191,8 @@ def _fast(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tuple[
         names = [v.value for v in solutions.variables]
         for solution in solutions:
             values = {n: _lexical(solution[n]) for n in names if solution[n] is not None}
-            node = values.pop("this")
-            values["this"] = data.local_id(node)
-            out.append((rule, node, values.get("value"), _render(rule.message, values)))
+            node = values["this"]
+            out.append((rule, node, values.get("value"), _render(rule.message, values, data)))
     return out
 
 
@@ -206,17 +215,18 @@ def _pyshacl(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tup
             continue
         node = str(report.value(result, SH.focusNode))
         value = report.value(result, SH.value)
-        values = {"this": data.local_id(node)}
+        values = {"this": node}
         if value is not None:
             values["value"] = str(value)
-        out.append((rule, node, values.get("value"), _render(rule.message, values)))
+        out.append((rule, node, values.get("value"), _render(rule.message, values, data)))
     return out
 
 
 def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: bool = True) -> Report:
     """Every finding of the rule catalogue for ``data``; ``store`` holds the knowledge graph (it is not changed)."""
     all_rules = rules()
-    raw = _fast(data, store, all_rules) if engine == "fast" else _pyshacl(data, store, all_rules)
+    scratch = workspace(data, store)
+    raw = _fast(data, scratch, all_rules) if engine == "fast" else _pyshacl(data, store, all_rules)
     findings = {}
     for rule, node, value, message in raw:
         finding = Finding(
@@ -234,7 +244,9 @@ def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: b
     if suggest:
         from hrkg.suggest import add_suggestions
 
-        report = add_suggestions(report, data=data, store=store, rules={r.rule: r for r in all_rules})
+        report = add_suggestions(
+            report, data=data, store=store, workspace=scratch, rules={r.rule: r for r in all_rules}
+        )
     return report
 
 
