@@ -201,7 +201,7 @@ def _pyshacl(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tup
 
     by_shape = {r.shape: r for r in all_rules}
     graph = rdflib.Graph()
-    graph += store.to_rdflib()
+    graph += store.memo("kg-rdflib", store.to_rdflib)
     graph += data.graph
     _conforms, report, _text = pyshacl_validate(
         graph, shacl_graph=shapes_graph(), inference="none", allow_warnings=True, advanced=False
@@ -214,12 +214,19 @@ def _pyshacl(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tup
         if rule is None:
             continue
         node = str(report.value(result, SH.focusNode))
-        value = report.value(result, SH.value)
+        value = _projected_value(rule, node, report.value(result, SH.value))
         values = {"this": node}
         if value is not None:
-            values["value"] = str(value)
+            values["value"] = value
         out.append((rule, node, values.get("value"), _render(rule.message, values, data)))
     return out
+
+
+def _projected_value(rule: Rule, node: str, value: object) -> str | None:
+    """pySHACL reports the focus node as sh:value when the query projects no ?value (SHACL 5.3.2); drop that."""
+    if value is None or ("?value" not in rule.select and str(value) == node):
+        return None
+    return str(value)
 
 
 def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: bool = True) -> Report:
