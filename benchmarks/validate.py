@@ -222,10 +222,9 @@ def main() -> None:
                 ratio = f"{float(base['validate']) / float(ours['validate']):6.1f}x"  # type: ignore[arg-type]
             else:
                 base_s, ratio, same = f"{'skipped':>10}", f"{'-':>7}", None
-            print(
-                f"{triples:>9,} {len(ours_findings):>8,} {float(ours['validate']):>8.2f} "  # type: ignore[arg-type]
-                f"{float(ours['rss_mb']):>8.0f} {base_s} {ratio} {'-' if same is None else ('yes' if same else 'NO'):>5}"  # type: ignore[arg-type]
-            )
+            verdict = "-" if same is None else ("yes" if same else "NO")
+            seconds, mb = float(ours["validate"]), float(ours["rss_mb"])  # type: ignore[arg-type]
+            print(f"{triples:>9,} {len(ours_findings):>8,} {seconds:>8.2f} {mb:>8.0f} {base_s} {ratio} {verdict:>5}")
             if same is False:
                 sys.exit("findings differ between hrkg and pySHACL")
 

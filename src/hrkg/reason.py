@@ -51,6 +51,28 @@ def _iri(entity: object) -> str:
     return str(getattr(entity, "iri", entity))
 
 
+_ENTITY_KINDS = {
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.Ontology,
+    OWL.NamedIndividual,
+    OWL.Restriction,
+    RDF.Property,
+}
+
+
+def _declare_individuals(g: rdflib.Graph) -> None:
+    """Organisation data types its records (``acme:i1 a hrkg:Impact``) without OWL declarations; declare them as
+    named individuals, as OWL 2 DL asks, so that owlready2 hands them to the reasoner."""
+    typed = {s for s, o in g.subject_objects(RDF.type) if isinstance(s, rdflib.URIRef)}
+    for subject in typed:
+        kinds = set(g.objects(subject, RDF.type))
+        if not kinds & _ENTITY_KINDS:
+            g.add((subject, RDF.type, OWL.NamedIndividual))
+
+
 def reason(graph: rdflib.Graph) -> ReasonerReport:
     """Check consistency, find unsatisfiable classes and the class memberships HermiT infers."""
     import owlready2
@@ -60,6 +82,7 @@ def reason(graph: rdflib.Graph) -> ReasonerReport:
     for t in graph:
         if t[1] != OWL.imports:
             g.add(t)
+    _declare_individuals(g)
     data = g.serialize(format="nt", encoding="utf-8")
 
     world = owlready2.World()

@@ -34,6 +34,7 @@ class Advisor:
         self.workspace = workspace
         self.library = QueryLibrary(store)
         self._recommend: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+        self._steps: dict[str, list[dict[str, str]]] = {}
 
     def _known(self, scheme: str, values: list[str]) -> list[str]:
         allowed = set(self.library.allowed_values(scheme))
@@ -76,11 +77,16 @@ class Advisor:
                     ranked.setdefault(text, 1 if row.get("fit", "").startswith("example") else 0)
         return sorted(ranked, key=lambda t: (ranked[t], t))
 
+    def steps(self, kind: str) -> list[dict[str, str]]:
+        if kind not in self._steps:
+            self._steps[kind] = self.library.run("integration-steps", {"kind": kind}).text_rows()
+        return self._steps[kind]
+
     def integration_steps(self, finding: Finding) -> list[str]:
         done = set(self.objects(finding.node, HRKG.integrationStepDone))
         missing = []
         for kind in self._known("mitigation", _ids(self.objects(finding.node, HRKG.kind), "mitigation")):
-            for row in self.library.run("integration-steps", {"kind": kind}).text_rows():
+            for row in self.steps(kind):
                 if row["step"] not in done:
                     step_id = row["step"].removeprefix(f"{HRKG_BASE}integration-step/")
                     missing.append(f"{step_id}: {row['stepLabel']}")
