@@ -58,13 +58,25 @@ class Rule:
 
     def setwise_query(self) -> str:
         """The constraint for all focus nodes at once: ``$this`` joined with the target class, NOT EXISTS as MINUS."""
-        text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", self.select))
-        brace = _where_brace(text)
-        if brace < 0:
-            raise HrkgError(f"shape {self.shape}: its SELECT has no WHERE group", hint="fix the shape")
-        target = f" ?this <{RDF.type}> <{self.target}> . "
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes)
-        return prologue + text[: brace + 1] + target + text[brace + 1 :]
+        return setwise_query([self])
+
+
+_TARGET = "hrkgTarget"
+
+
+def setwise_query(group: Sequence[Rule]) -> str:
+    """One set-wise query for rules that share their SELECT (and so differ only in target class): ``?this`` ranges
+    over the instances of every target class, projected as ``?hrkgTarget`` to tell the rules apart."""
+    first = group[0]
+    text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", first.select))
+    brace = _where_brace(text)
+    if brace < 0:
+        raise HrkgError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
+    targets = " ".join(f"<{r.target}>" for r in group)
+    pattern = f" VALUES ?{_TARGET} {{ {targets} }} ?this <{RDF.type}> ?{_TARGET} . "
+    head = re.sub(r"SELECT\s+DISTINCT\s+\?this", f"SELECT DISTINCT ?this ?{_TARGET}", text[: brace + 1], count=1)
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in first.prefixes)
+    return prologue + head + pattern + text[brace + 1 :]
 
 
 @dataclass(frozen=True)
@@ -184,13 +196,21 @@ def workspace(data: OrgData, store: Store) -> ox.Store:
 
 
 def _fast(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
-    out = []
+    groups: dict[tuple[str, tuple[tuple[str, str], ...], int], list[Rule]] = {}
     for rule in all_rules:
-        solutions = scratch.query(rule.setwise_query())
+        n = 0  # rules that share a query are told apart by target class, so a group never repeats one
+        while any(r.target == rule.target for r in groups.get((rule.select, rule.prefixes, n), [])):
+            n += 1
+        groups.setdefault((rule.select, rule.prefixes, n), []).append(rule)
+    out = []
+    for group in groups.values():
+        by_target = {r.target: r for r in group}
+        solutions = scratch.query(setwise_query(group))
         assert isinstance(solutions, ox.QuerySolutions)
         names = [v.value for v in solutions.variables]
         for solution in solutions:
             values = {n: _lexical(solution[n]) for n in names if solution[n] is not None}
+            rule = by_target[values.pop(_TARGET)]
             node = values["this"]
             out.append((rule, node, values.get("value"), _render(rule.message, values, data)))
     return out
