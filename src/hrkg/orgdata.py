@@ -457,16 +457,17 @@ def _parse_rdf(text: str, fmt: Format, source: str, *, base: str | None) -> list
         ) from None
     except ValueError as exc:
         raise InputError(f"cannot parse {name}: {exc}", source=source, hint=f"check the {name} syntax") from None
-    out = []
-    for q in quads:
+    default = ox.DefaultGraph()
+    for i, q in enumerate(quads):
         if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
             raise InputError(
                 "RDF 1.2 triple terms are not supported in organisation data",
                 source=source,
                 hint="state the triple directly, without quoting it",
             )
-        out.append(ox.Quad(q.subject, q.predicate, q.object))
-    return out
+        if q.graph_name != default:  # named graphs of TriG / N-Quads / JSON-LD merge into the default graph
+            quads[i] = ox.Quad(q.subject, q.predicate, q.object)
+    return quads
 
 
 def _to_quads(graph: rdflib.Graph) -> list[ox.Quad]:
@@ -810,16 +811,18 @@ def _assemble(docs: Sequence[_Doc]) -> OrgData:
     used: dict[URIRef, str] = {}
     for index, doc in enumerate(docs):
         if isinstance(doc, _Rdf):
-            quads.extend(_relabel(doc.quads, f"d{index}"))
-            continue
-        org, namespace = doc.org or _batch_organisation(declared, doc.source)
-        used.setdefault(org, namespace)
-        shaped = _Shaper(doc, _value_kinds()).jsonld(org, namespace)
-        quads.extend(_relabel(_to_quads(_jsonld_to_graph(shaped, doc.source, base=namespace)), f"d{index}"))
+            doc_quads = doc.quads
+        else:
+            org, namespace = doc.org or _batch_organisation(declared, doc.source)
+            used.setdefault(org, namespace)
+            shaped = _Shaper(doc, _value_kinds()).jsonld(org, namespace)
+            doc_quads = _to_quads(_jsonld_to_graph(shaped, doc.source, base=namespace))
+        # blank node labels can only clash between documents: one document is taken as it is
+        quads.extend(_relabel(doc_quads, f"d{index}") if len(docs) > 1 else doc_quads)
     for org, namespace in declared.items():
         used.setdefault(org, namespace)
     return OrgData(
-        quads=tuple(dict.fromkeys(quads)),
+        quads=tuple(quads),  # duplicates are harmless: stores and graphs keep one of each
         organisations=tuple(used),
         namespaces=used,
         sources=tuple(doc.source for doc in docs),
