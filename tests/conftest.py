@@ -13,6 +13,14 @@ from hrkg.store import QueryResult, Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: the prefixes test queries use
+PREFIXES = """
+PREFIX hrkg: <https://w3id.org/hrkg#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
 
 @pytest.fixture(scope="session")
 def res() -> Resources:

@@ -4,15 +4,9 @@ mitigation risks and the section 3 category examples."""
 
 from __future__ import annotations
 
-from conftest import rows
+from conftest import PREFIXES, rows
 from hrkg.store import Store
 
-PREFIXES = """
-PREFIX hrkg: <https://w3id.org/hrkg#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
 H = "https://w3id.org/hrkg/"
 
 

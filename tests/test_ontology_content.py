@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import rows
+from conftest import PREFIXES, rows
 from hrkg.store import Store
 
-PREFIXES = """
-PREFIX hrkg: <https://w3id.org/hrkg#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
 B = "https://w3id.org/hrkg/"
 
 
