@@ -61,7 +61,7 @@ def _tokens(query: str) -> Iterator[tuple[int, str]]:
             i += 1
 
 
-def _where_brace(query: str) -> int:
+def where_brace(query: str) -> int:
     """Index of the ``{`` that opens the outermost WHERE group; -1 if there is none."""
     form = ""
     after_where = False
@@ -82,7 +82,7 @@ def bind(query: str, bindings: Mapping[str, BindingValue]) -> str:
     for name in bindings:
         if not _VARIABLE.match(name):
             raise QuerySyntaxError(f"{name!r} is not a SPARQL variable name", hint="use letters, digits and _")
-    brace = _where_brace(query)
+    brace = where_brace(query)
     if brace < 0:
         raise QuerySyntaxError(
             "cannot bind values: the query has no WHERE group", hint="write the query with a WHERE { ... } clause"

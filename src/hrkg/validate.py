@@ -25,7 +25,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from hrkg.binding import _where_brace
+from hrkg.binding import where_brace
 from hrkg.errors import HrkgError
 from hrkg.namespaces import HRKG, shorten
 from hrkg.orgdata import OrgData
@@ -56,10 +56,6 @@ class Rule:
     action_rule: bool
     prefixes: tuple[tuple[str, str], ...]
 
-    def setwise_query(self) -> str:
-        """The constraint for all focus nodes at once: ``$this`` joined with the target class, NOT EXISTS as MINUS."""
-        return setwise_query([self])
-
 
 _TARGET = "hrkgTarget"
 
@@ -69,7 +65,7 @@ def setwise_query(group: Sequence[Rule]) -> str:
     over the instances of every target class, projected as ``?hrkgTarget`` to tell the rules apart."""
     first = group[0]
     text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", first.select))
-    brace = _where_brace(text)
+    brace = where_brace(text)
     if brace < 0:
         raise HrkgError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
     targets = " ".join(f"<{r.target}>" for r in group)
@@ -252,8 +248,12 @@ def _projected_value(rule: Rule, node: str, value: object) -> str | None:
 def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: bool = True) -> Report:
     """Every finding of the rule catalogue for ``data``; ``store`` holds the knowledge graph (it is not changed)."""
     all_rules = rules()
-    scratch = workspace(data, store)
-    raw = _fast(data, scratch, all_rules) if engine == "fast" else _pyshacl(data, store, all_rules)
+    # the private workspace serves the fast engine and the suggestions; pySHACL alone does not need it
+    scratch = workspace(data, store) if engine == "fast" or suggest else None
+    if engine == "fast" and scratch is not None:
+        raw = _fast(data, scratch, all_rules)
+    else:
+        raw = _pyshacl(data, store, all_rules)
     findings = {}
     for rule, node, value, message in raw:
         finding = Finding(
@@ -268,7 +268,7 @@ def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: b
         findings[finding.key()] = finding
     ordered = sorted(findings.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.focus, f.value or ""))
     report = Report(ordered, data.sources)
-    if suggest:
+    if suggest and scratch is not None:
         from hrkg.suggest import add_suggestions
 
         report = add_suggestions(
