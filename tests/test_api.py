@@ -118,3 +118,16 @@ def test_named_graph_restriction(client: TestClient) -> None:
         client.get("/sparql", params={"query": q, "format": "csv", "default-graph-uri": core}).text.splitlines()[1]
     )
     assert 0 < core_n < all_n
+
+
+def test_service_to_an_arbitrary_host_is_refused(client: TestClient) -> None:
+    q = "SELECT * WHERE { SERVICE <http://169.254.169.254/> { ?s ?p ?o } }"
+    r = client.get("/sparql", params={"query": q})
+    assert r.status_code == 400
+    assert "SERVICE clauses are refused" in r.text
+
+
+def test_updates_are_not_queries(client: TestClient) -> None:
+    r = client.post("/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400
+    assert "does not parse" in r.text

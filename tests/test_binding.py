@@ -66,3 +66,23 @@ def test_bad_variable_name_is_refused() -> None:
 def test_blank_node_cannot_be_bound() -> None:
     with pytest.raises(QuerySyntaxError, match="blank node"):
         bind("SELECT * WHERE { ?s ?p ?o }", {"s": rdflib.BNode()})
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o . service silent <http://10.0.0.1/sparql> { ?s ?p ?x } }",
+        "PREFIX x: <http://e/>\nSELECT * WHERE {\n  # a comment\n  SERVICE x:sparql { ?s ?p ?o } }",
+    ],
+)
+def test_service_clauses_are_refused(store: Store, query: str) -> None:
+    from hrkg.errors import QueryRefusedError
+
+    with pytest.raises(QueryRefusedError, match="SERVICE clauses are refused"):
+        store.query(query)
+
+
+def test_the_word_service_in_data_is_fine(store: Store) -> None:
+    q = 'SELECT ?x WHERE { BIND("SERVICE" AS ?x) } # SERVICE in a comment'
+    assert [r["x"].value for r in store.query(q).rows] == ["SERVICE"]

@@ -35,7 +35,7 @@ def term_to_sparql(term: BindingValue) -> str:
     raise TypeError(f"cannot bind {term!r}: not an RDF term")
 
 
-def _tokens(query: str) -> Iterator[tuple[int, str]]:
+def tokens(query: str) -> Iterator[tuple[int, str]]:
     """Keywords and braces of a query with their positions, skipping comments, IRIs, strings and variables."""
     i, n = 0, len(query)
     while i < n:
@@ -65,7 +65,7 @@ def where_brace(query: str) -> int:
     """Index of the ``{`` that opens the outermost WHERE group; -1 if there is none."""
     form = ""
     after_where = False
-    for i, token in _tokens(query):
+    for i, token in tokens(query):
         if not form and token in _FORMS:
             form = token
         elif form and token == "where":

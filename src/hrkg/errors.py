@@ -47,6 +47,10 @@ class QuerySyntaxError(HrkgError):
     """A SPARQL query that does not parse."""
 
 
+class QueryRefusedError(HrkgError):
+    """A query that is valid SPARQL but not allowed here (e.g. a SERVICE clause to an arbitrary host)."""
+
+
 class UnknownQueryError(HrkgError):
     """A named query that does not exist."""
 

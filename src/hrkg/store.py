@@ -22,8 +22,8 @@ from typing import TypeVar, cast
 import pyoxigraph as ox
 import rdflib
 
-from hrkg.binding import BindingValue, bind
-from hrkg.errors import InputError, QuerySyntaxError, StoreError
+from hrkg.binding import BindingValue, bind, tokens
+from hrkg.errors import InputError, QueryRefusedError, QuerySyntaxError, StoreError
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
 
@@ -184,7 +184,15 @@ class Store:
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query; ``bindings`` enter as RDF terms in a VALUES block (see :mod:`hrkg.binding`)."""
+        """Run a SPARQL query; ``bindings`` enter as RDF terms in a VALUES block (see :mod:`hrkg.binding`).
+
+        A query that names a SERVICE is refused: the embedded engine would send a request to whatever host it names.
+        """
+        if any(token == "service" for _, token in tokens(sparql)):
+            raise QueryRefusedError(
+                "SERVICE clauses are refused: this store sends no requests to other endpoints",
+                hint="query the other endpoint directly, or load its data into the store",
+            )
         if bindings:
             sparql = bind(sparql, bindings)
         every = self.graphs()  # the store's own bookkeeping graph is never visible to queries
