@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -283,16 +283,13 @@ def validate(
     from hrkg.orgdata import load_organisation_files
     from hrkg.report import render
     from hrkg.store import open_store
+    from hrkg.validate import Engine, Severity
     from hrkg.validate import validate as run_validation
 
     data = load_organisation_files(list(files))
-    report = run_validation(
-        data,
-        store=open_store(store_url),
-        engine=engine,  # type: ignore[arg-type]
-        suggest=not no_suggestions,
-    )
-    click.echo(render(report.at_least(severity), fmt), nl=False)  # type: ignore[arg-type]
+    # click.Choice has already limited both options to these literals
+    report = run_validation(data, store=open_store(store_url), engine=cast(Engine, engine), suggest=not no_suggestions)
+    click.echo(render(report.at_least(cast(Severity, severity)), fmt), nl=False)
     sys.exit(0 if report.conforms else 1)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from hrkg.resources import turtle_graph
 from hrkg.store import QueryResult, Store
 
 
@@ -36,10 +37,7 @@ class QualityReport:
 
 
 def meta_shapes(shapes_dir: Path) -> rdflib.Graph:
-    g = rdflib.Graph()
-    for path in sorted(shapes_dir.glob("*.ttl")):
-        g.parse(path)
-    return g
+    return turtle_graph(shapes_dir)
 
 
 def check_shapes(graph: rdflib.Graph, shapes: rdflib.Graph) -> list[MetaFinding]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import rdflib
+
 _PACKAGE = Path(__file__).resolve().parent
 _DIRS = ("ontology", "shapes", "queries", "data")
 
@@ -50,6 +52,14 @@ class Resources:
         if not resolved.is_relative_to(self.root):
             return resolved.as_uri()
         return str(GRAPH) + resolved.relative_to(self.root).with_suffix("").as_posix()
+
+
+def turtle_graph(directory: Path) -> rdflib.Graph:
+    """Every ``*.ttl`` file directly in ``directory``, parsed into one graph (e.g. a folder of shapes)."""
+    g = rdflib.Graph()
+    for path in sorted(directory.glob("*.ttl")):
+        g.parse(path)
+    return g
 
 
 @cache

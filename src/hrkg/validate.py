@@ -29,7 +29,7 @@ from hrkg.binding import where_brace
 from hrkg.errors import HrkgError
 from hrkg.namespaces import HRKG, shorten
 from hrkg.orgdata import OrgData
-from hrkg.resources import resources
+from hrkg.resources import resources, turtle_graph
 from hrkg.store import Store
 
 Severity = Literal["violation", "warning", "info"]
@@ -109,17 +109,10 @@ class Report:
 # -- reading the rules ----------------------------------------------------------------------------------------
 
 
-def _shape_files(shapes_dir: Path) -> list[Path]:
-    return sorted(shapes_dir.glob("*.ttl"))
-
-
 @cache
 def shapes_graph(shapes_dir: Path | None = None) -> rdflib.Graph:
     """The rule shapes (shapes/*.ttl; the meta shapes in shapes/meta/ check the knowledge graph, not organisations)."""
-    g = rdflib.Graph()
-    for path in _shape_files(shapes_dir or resources().shapes):
-        g.parse(path)
-    return g
+    return turtle_graph(shapes_dir or resources().shapes)
 
 
 def _prefixes(g: rdflib.Graph, node: rdflib.term.Node) -> tuple[tuple[str, str], ...]:
