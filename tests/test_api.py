@@ -87,7 +87,9 @@ def test_format_parameter_overrides_accept(client: TestClient) -> None:
 def test_not_acceptable(client: TestClient) -> None:
     r = client.get("/sparql", params={"query": LEVELS}, headers={"Accept": "image/png"})
     assert r.status_code == 406
-    assert "text/csv" in r.json()["detail"]
+    assert "text/csv" in r.text
+    as_json = client.get("/sparql", params={"query": LEVELS}, headers={"Accept": "application/json;q=0"})
+    assert as_json.status_code == 406
 
 
 def test_syntax_error_is_400_with_a_message(client: TestClient) -> None:
@@ -124,10 +126,11 @@ def test_service_to_an_arbitrary_host_is_refused(client: TestClient) -> None:
     q = "SELECT * WHERE { SERVICE <http://169.254.169.254/> { ?s ?p ?o } }"
     r = client.get("/sparql", params={"query": q})
     assert r.status_code == 400
-    assert "SERVICE clauses are refused" in r.text
+    assert "SERVICE <http://169.254.169.254/> is refused" in r.text
 
 
 def test_updates_are_not_queries(client: TestClient) -> None:
     r = client.post("/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 400
-    assert "does not parse" in r.text
+    assert "this is a SPARQL Update" in r.text
+    assert "read-only" in r.text

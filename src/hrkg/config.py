@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -17,7 +18,44 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, description="Port the service listens on.")
-    max_query_length: int = Field(default=100_000, description="Longest SPARQL query text accepted, in characters.")
+    workers: int = Field(default=2, ge=1, le=64, description="Query worker processes (each holds a store replica).")
+    query_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a query may run before it is stopped and answered 503."
+    )
+    max_query_length: int = Field(default=100_000, ge=1, description="Longest SPARQL query text accepted (413).")
+    max_result_bytes: int = Field(
+        default=50_000_000, ge=1, description="Largest serialised query result, in bytes; larger ones get 400."
+    )
+    max_upload_bytes: int = Field(
+        default=10_000_000, ge=1, description="Largest request body (data to validate, updates), in bytes (413)."
+    )
+    service_allowlist: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Endpoints a SPARQL SERVICE clause may name, comma-separated; every other SERVICE is refused.",
+    )
+    update_token: SecretStr | None = Field(
+        default=None,
+        description="When set, POST /update accepts SPARQL Update with `Authorization: Bearer <token>`; "
+        "otherwise the service is read-only.",
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("*",), description="Origins browsers may query from, comma-separated (`*`: any; empty: none)."
+    )
+
+    @field_validator("service_allowlist", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("service_allowlist")
+    @classmethod
+    def _absolute(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for endpoint in value:
+            if not endpoint.startswith(("http://", "https://")):
+                raise ValueError(f"{endpoint!r} is not an http(s) endpoint IRI")
+        return value
 
 
 @cache

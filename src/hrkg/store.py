@@ -13,7 +13,7 @@ union of all graphs as their default graph unless told otherwise. rdflib is used
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -22,8 +22,9 @@ from typing import TypeVar, cast
 import pyoxigraph as ox
 import rdflib
 
-from hrkg.binding import BindingValue, bind, tokens
-from hrkg.errors import InputError, QueryRefusedError, QuerySyntaxError, StoreError
+from hrkg.binding import BindingValue, bind
+from hrkg.errors import InputError, QuerySyntaxError, StoreError
+from hrkg.guard import check_services, check_update, declares_dataset
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
 
@@ -183,38 +184,15 @@ class Store:
         bindings: Mapping[str, BindingValue] | None = None,
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        services: Collection[str] = (),
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` enter as RDF terms in a VALUES block (see :mod:`hrkg.binding`).
 
-        A query that names a SERVICE is refused: the embedded engine would send a request to whatever host it names.
+        A SERVICE clause is refused unless it names an endpoint in ``services`` (see :mod:`hrkg.guard`).
         """
-        if any(token == "service" for _, token in tokens(sparql)):
-            raise QueryRefusedError(
-                "SERVICE clauses are refused: this store sends no requests to other endpoints",
-                hint="query the other endpoint directly, or load its data into the store",
-            )
-        if bindings:
-            sparql = bind(sparql, bindings)
-        every = self.graphs()  # the store's own bookkeeping graph is never visible to queries
-        defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-            ox.NamedNode(g) for g in (every if default_graphs is None else default_graphs)
-        ]
-        named: list[ox.NamedNode | ox.BlankNode] = [
-            ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)
-        ]
-        try:
-            raw = self._store.query(
-                sparql,
-                default_graph=defaults or None,
-                named_graphs=named,
-            )
-        except SyntaxError as exc:
-            raise QuerySyntaxError(
-                f"the SPARQL query does not parse: {exc}",
-                hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
-            ) from None
-        except OSError as exc:
-            raise StoreError(f"the store could not be read: {exc}", hint="check the store path") from None
+        raw = self.evaluate(
+            sparql, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs, services=services
+        )
         if isinstance(raw, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(raw))
         if isinstance(raw, ox.QuerySolutions):
@@ -222,6 +200,66 @@ class Store:
             rows = [{v: s[v] for v in variables if s[v] is not None} for s in raw]
             return QueryResult(kind="select", variables=variables, rows=rows)
         return QueryResult(kind="graph", triples=list(raw))
+
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, BindingValue] | None = None,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        services: Collection[str] = (),
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Like :meth:`query`, but the engine's own (lazy) result, for streaming serialisation."""
+        check_services(sparql, services)
+        if bindings:
+            sparql = bind(sparql, bindings)
+        defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+        named: list[ox.NamedNode | ox.BlankNode] | None = None
+        if default_graphs is not None or named_graphs is not None or not declares_dataset(sparql):
+            # graphs given by the caller win over FROM / FROM NAMED (as the SPARQL Protocol says); without either,
+            # the default graph is the union of the store's graphs (its own bookkeeping graph is never visible)
+            every = self.graphs()
+            defaults = (
+                [ox.DefaultGraph(), *(ox.NamedNode(g) for g in every)]
+                if default_graphs is None
+                else [ox.NamedNode(g) for g in default_graphs]
+            )
+            named = [ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)]
+        try:
+            return self._store.query(sparql, default_graph=defaults or None, named_graphs=named)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(
+                f"the SPARQL query does not parse: {exc}",
+                hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"the store could not be read: {exc}", hint="check the store path") from None
+
+    def update(self, sparql: str, *, services: Collection[str] = ()) -> None:
+        """Apply a SPARQL Update. LOAD is refused (it fetches URLs), SERVICE only to ``services``."""
+        check_update(sparql, services)
+        self._memo.clear()
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(
+                f"the SPARQL update does not parse: {exc}",
+                hint="check the update against SPARQL 1.1 Update",
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"the store could not be written: {exc}", hint="check the store path") from None
+
+    def dump(self, path: Path) -> None:
+        """Write every quad (the bookkeeping graph included) to ``path`` as N-Quads: a replica's source."""
+        self._store.dump(str(path), format=ox.RdfFormat.N_QUADS)
+
+    @classmethod
+    def replica(cls, path: Path, *, url: str, res: Resources | None = None) -> Store:
+        """An in-memory copy of a store from the N-Quads file :meth:`dump` wrote (nothing else is loaded)."""
+        ox_store = ox.Store()
+        ox_store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        return cls(ox_store, url=url, res=res)
 
     def triples(self, *, graphs: Iterable[str] | None = None) -> Iterator[ox.Triple]:
         """The triples of the given graphs (default: all of the knowledge graph), without duplicates."""

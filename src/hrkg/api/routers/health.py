@@ -3,18 +3,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hrkg import __version__
-from hrkg.api.deps import StoreDep
+from hrkg.api.deps import PoolDep, SettingsDep, StoreDep
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health")
-def health(store: StoreDep) -> dict[str, object]:
-    """Liveness and a summary of what is loaded: version, store URL, named graphs and triple count."""
+def health(store: StoreDep, pool: PoolDep, settings: SettingsDep) -> dict[str, object]:
+    """Liveness and a summary: version, store URL, named graphs, triple count, query workers and limits."""
     return {
         "status": "ok",
         "version": __version__,
         "store": store.url,
         "graphs": len(store.graphs()),
         "triples": len(store),
+        "workers": pool.workers,
+        "query_timeout": settings.query_timeout,
+        "read_only": settings.update_token is None,
     }

@@ -1,133 +1,229 @@
-"""The SPARQL 1.1 Protocol query operation (read-only)."""
+"""The SPARQL 1.1 Protocol query operation, and the update operation when an update token is configured."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from hrkg.api.deps import SettingsDep, StoreDep
-from hrkg.results import MEDIA_TYPES, serialize
-from hrkg.store import QueryResult
+from hrkg.api.deps import PoolDep, SettingsDep, StoreDep, media_type, read_body
+from hrkg.api.negotiation import GRAPH, TABULAR, choose
+from hrkg.config import Settings
+from hrkg.executor import WorkerPool
+from hrkg.guard import is_update, query_form
+from hrkg.results import MEDIA_TYPES
+from hrkg.store import Store
 
 router = APIRouter(tags=["sparql"])
 
-# media type -> our format name, per query form, in server preference order
-_TABULAR = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/plain": "table",
-}
-_GRAPH = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "text/plain": "ntriples",
-}
+_FORMAT_DOC = (
+    "Result format when the Accept header cannot be set (browsers): json, xml, csv, tsv, table for SELECT/ASK; "
+    "turtle, ntriples, jsonld, rdfxml for CONSTRUCT/DESCRIBE."
+)
+_FORM_BODY = "application/x-www-form-urlencoded"
+_QUERY_BODY = "application/sparql-query"
+_UPDATE_BODY = "application/sparql-update"
 
 
-def _negotiate(accept: str, offers: dict[str, str]) -> str | None:
-    """Pick the best offered format for an Accept header (q-values honoured; */* takes the first offer)."""
-    if not accept.strip():
-        return next(iter(offers.values()))
-    ranges = []
-    for i, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        ranges.append((q, -i, fields[0].lower()))
-    for q, _, media in sorted(ranges, reverse=True):
-        if q <= 0:
-            continue
-        if media in offers:
-            return offers[media]
-        if media == "*/*":
-            return next(iter(offers.values()))
-        if media.endswith("/*"):
-            for offered, fmt in offers.items():
-                if offered.startswith(media[:-1]):
-                    return fmt
-    return None
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(status_code=400, detail="the request body is not UTF-8 text") from None
 
 
-def _answer(result: QueryResult, accept: str, fmt: str | None) -> Response:
-    offers = _GRAPH if result.kind == "graph" else _TABULAR
-    chosen = fmt if fmt in offers.values() else _negotiate(accept, offers)
-    if chosen is None:
-        raise HTTPException(
-            status_code=406,
-            detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers))),
-        )
-    return Response(serialize(result, chosen), media_type=MEDIA_TYPES[chosen])
+def _form(body: bytes) -> dict[str, list[str]]:
+    return parse_qs(_decode(body), keep_blank_values=True)
 
 
-def _run(
-    store: StoreDep,
-    settings: SettingsDep,
-    query: str,
+async def _run(
+    pool: WorkerPool,
+    settings: Settings,
     request: Request,
+    query: str,
     fmt: str | None,
     default_graph_uri: list[str],
     named_graph_uri: list[str],
 ) -> Response:
     if len(query) > settings.max_query_length:
-        raise HTTPException(status_code=413, detail=f"query longer than {settings.max_query_length} characters")
-    result = store.query(
+        raise HTTPException(status_code=413, detail=f"query longer than {settings.max_query_length:,} characters")
+    if is_update(query):
+        raise HTTPException(
+            status_code=400,
+            detail="this is a SPARQL Update; the query endpoint answers SELECT, ASK, CONSTRUCT and DESCRIBE only"
+            + ("" if settings.update_token else " (the service is read-only)"),
+        )
+    form = query_form(query)
+    offers = GRAPH if form in ("construct", "describe") else TABULAR
+    chosen = choose(request.headers.get("accept", ""), offers, fmt)
+    if chosen is None:
+        raise HTTPException(
+            status_code=406,
+            detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers))),
+        )
+    answer = await run_in_threadpool(
+        pool.run,
         query,
+        fmt=chosen,
         default_graphs=default_graph_uri or None,
         named_graphs=named_graph_uri or None,
     )
-    return _answer(result, request.headers.get("accept", ""), fmt)
+    return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
 
 
-@router.get("/sparql")
-def sparql_get(
+def _no_update_here(settings: Settings) -> HTTPException:
+    where = "send it to /update" if settings.update_token else "the service is read-only"
+    return HTTPException(status_code=400, detail=f"updates are not accepted at /sparql: {where}")
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL query (GET), or the service description",
+    responses={
+        200: {"description": "Query results, or without `query` the SPARQL Service Description"},
+        400: {"description": "The query does not parse, or is refused (e.g. SERVICE to a host not allowlisted)"},
+        406: {"description": "No result format fits the Accept header"},
+        413: {"description": "The query text is too long"},
+        503: {"description": "The query ran longer than the timeout and was stopped, or every worker is busy"},
+    },
+)
+async def sparql_get(
+    pool: PoolDep,
     store: StoreDep,
     settings: SettingsDep,
     request: Request,
-    query: Annotated[str, Query(description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).")],
-    format: Annotated[
-        str | None,
-        Query(
-            description="Result format when Accept cannot be set: json, xml, csv, "
-            "tsv, turtle, ntriples, jsonld, rdfxml."
-        ),
+    query: Annotated[
+        str | None, Query(description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it: sd:.")
     ] = None,
-    default_graph_uri: Annotated[list[str], Query(alias="default-graph-uri")] = [],  # noqa: B006
-    named_graph_uri: Annotated[list[str], Query(alias="named-graph-uri")] = [],  # noqa: B006
+    format: Annotated[str | None, Query(description=_FORMAT_DOC)] = None,
+    default_graph_uri: Annotated[
+        list[str], Query(alias="default-graph-uri", description="Graphs whose union is the default graph.")
+    ] = [],  # noqa: B006
+    named_graph_uri: Annotated[
+        list[str], Query(alias="named-graph-uri", description="Graphs visible to GRAPH clauses.")
+    ] = [],  # noqa: B006
 ) -> Response:
-    """SPARQL 1.1 Protocol query via GET. Without graph parameters the default graph is the union of all graphs."""
-    return _run(store, settings, query, request, format, default_graph_uri, named_graph_uri)
+    """The SPARQL 1.1 Protocol query operation. Without graph parameters the default graph is the union of all
+    graphs (the guide, the ontology, the rights catalogue, derived citations) and every graph is a named graph.
+
+    Results are negotiated by Accept (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML), or chosen
+    with `format=`. Without `query`, the answer is the endpoint's SPARQL Service Description."""
+    if "update" in request.query_params:
+        raise _no_update_here(settings)
+    if query is None:
+        return _service_description(store, request, format)
+    if not query.strip():
+        raise HTTPException(status_code=400, detail="the query parameter is empty")
+    return await _run(pool, settings, request, query, format, default_graph_uri, named_graph_uri)
 
 
-@router.post("/sparql")
-async def sparql_post(store: StoreDep, settings: SettingsDep, request: Request) -> Response:
-    """SPARQL 1.1 Protocol query via POST: `application/x-www-form-urlencoded` or `application/sparql-query`."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def _service_description(store: Store, request: Request, fmt: str | None) -> Response:
+    from hrkg.api.describe import rdf_response, service_description
+
+    endpoint = str(request.url.replace(query=""))
+    return rdf_response(service_description(store, endpoint), request, fmt)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL query (POST)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                _QUERY_BODY: {"schema": {"type": "string"}, "example": "ASK { ?s ?p ?o }"},
+                _FORM_BODY: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "format": {"type": "string"},
+                        },
+                        "required": ["query"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+    responses={415: {"description": "The body is neither a query nor a urlencoded form"}},
+)
+async def sparql_post(pool: PoolDep, settings: SettingsDep, request: Request) -> Response:
+    """The SPARQL 1.1 Protocol query operation via POST: the query directly (`application/sparql-query`, graph
+    parameters in the URL) or as a form (`application/x-www-form-urlencoded`). Answers as for GET."""
+    ctype = media_type(request)
     params = request.query_params
-    if ctype == "application/sparql-query":
-        query = (await request.body()).decode("utf-8", errors="replace")
+    body = await read_body(request, max(settings.max_query_length * 4, settings.max_upload_bytes))
+    if ctype == _QUERY_BODY:
+        query = _decode(body)
         defaults, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
         fmt = params.get("format")
-    elif ctype == "application/x-www-form-urlencoded":
-        form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+    elif ctype == _FORM_BODY:
+        form = _form(body)
+        if "update" in form:
+            raise _no_update_here(settings)
         query = form.get("query", [""])[0]
         defaults, named = form.get("default-graph-uri", []), form.get("named-graph-uri", [])
-        fmt = form.get("format", [None])[0]
+        fmt = form.get("format", [params.get("format") or ""])[0] or None
+    elif ctype == _UPDATE_BODY:
+        raise _no_update_here(settings)
     else:
-        raise HTTPException(status_code=415, detail="send application/sparql-query or a urlencoded form")
-    if not query:
+        raise HTTPException(
+            status_code=415, detail=f"send the query as {_QUERY_BODY} or as a {_FORM_BODY} form with `query=`"
+        )
+    if not query.strip():
         raise HTTPException(status_code=400, detail="missing query")
-    return _run(store, settings, query, request, fmt, defaults, named)
+    return await _run(pool, settings, request, query, fmt, defaults, named)
+
+
+@router.post(
+    "/update",
+    summary="SPARQL Update (only with the update token)",
+    status_code=204,
+    responses={
+        204: {"description": "The update was applied"},
+        401: {"description": "No or a wrong bearer token"},
+        403: {"description": "The service is read-only (no update token is configured)"},
+    },
+)
+async def update(store: StoreDep, pool: PoolDep, settings: SettingsDep, request: Request) -> Response:
+    """The SPARQL 1.1 Protocol update operation (`application/sparql-update` or a form with `update=`).
+
+    Only when the operator configured an update token (HRKG_UPDATE_TOKEN), and only with
+    `Authorization: Bearer <token>`. LOAD is refused (the server fetches nothing from the web). The store is changed
+    atomically; queries see the change as soon as this answers."""
+    if settings.update_token is None:
+        raise HTTPException(status_code=403, detail="the service is read-only: no update token is configured")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    expected = settings.update_token.get_secret_value()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="updates need `Authorization: Bearer <token>` with the configured token",
+            headers={"WWW-Authenticate": 'Bearer realm="hrkg"'},
+        )
+    ctype = media_type(request)
+    body = await read_body(request, settings.max_upload_bytes)
+    if ctype == _UPDATE_BODY:
+        text = _decode(body)
+    elif ctype == _FORM_BODY:
+        text = _form(body).get("update", [""])[0]
+    else:
+        raise HTTPException(
+            status_code=415, detail=f"send the update as {_UPDATE_BODY} or as a {_FORM_BODY} form with `update=`"
+        )
+    if not text.strip():
+        raise HTTPException(status_code=400, detail="missing update")
+    await run_in_threadpool(_apply, store, pool, settings, text)
+    return Response(status_code=204)
+
+
+def _apply(store: Store, pool: WorkerPool, settings: Settings, text: str) -> None:
+    with pool.updating():
+        store.update(text, services=settings.service_allowlist)
+        pool.refresh()

@@ -1,0 +1,62 @@
+"""Content negotiation: pick a representation for an Accept header (RFC 9110 q-values), or a ``format=`` fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: media type -> result format name, per query form, in server preference order
+TABULAR: dict[str, str] = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "text/plain": "table",
+}
+GRAPH: dict[str, str] = {
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "text/plain": "ntriples",
+}
+
+
+def negotiate(accept: str, offers: Mapping[str, str]) -> str | None:
+    """The best offered value for an Accept header; ``*/*`` and an empty header take the first offer.
+
+    Ties in q-value are broken by the order of the header; ``None`` when nothing offered is acceptable.
+    """
+    if not accept.strip():
+        return next(iter(offers.values()))
+    ranges = []
+    for i, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        ranges.append((q, -i, fields[0].lower()))
+    for q, _, media in sorted(ranges, reverse=True):
+        if q <= 0:
+            continue
+        if media in offers:
+            return offers[media]
+        if media == "*/*":
+            return next(iter(offers.values()))
+        if media.endswith("/*"):
+            for offered, value in offers.items():
+                if offered.startswith(media[:-1]):
+                    return value
+    return None
+
+
+def choose(accept: str, offers: Mapping[str, str], fmt: str | None = None) -> str | None:
+    """``fmt`` when it names an offered format (the browser fallback), else the negotiated one."""
+    if fmt and fmt in offers.values():
+        return fmt
+    return negotiate(accept, offers)

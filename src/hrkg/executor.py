@@ -1,0 +1,370 @@
+"""Queries from the service run in worker processes, so that a runaway query can be stopped.
+
+Neither pyoxigraph nor rdflib can cancel a running query from Python; a process can be killed. The service keeps a
+small pool of workers, each holding an in-memory replica of the store, loaded from an N-Quads snapshot that the
+service writes when it starts and again after every update. A query gets an idle worker, runs there and comes back
+already serialised in the negotiated format. When it runs longer than the timeout its worker is killed and replaced,
+the client gets 503, and the other workers go on serving. Results are serialised into a bounded buffer, so an
+oversized result is refused without being held in memory whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import multiprocessing as mp
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from hrkg.binding import BindingValue, bind
+from hrkg.errors import HrkgError
+from hrkg.namespaces import PREFIXES
+from hrkg.store import QueryResult, Store
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+log = logging.getLogger("hrkg.executor")
+
+_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+#: the format used when the requested one does not fit the result's form
+_FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
+_STARTUP_TIMEOUT = 300.0
+
+
+class QueryTimeoutError(HrkgError):
+    """A query ran longer than the configured timeout and was stopped."""
+
+    http_status = 503
+
+
+class ServiceBusyError(HrkgError):
+    """Every worker stayed busy for as long as a query may run."""
+
+    http_status = 503
+
+
+class ResultTooLargeError(HrkgError):
+    """A result larger than the configured limit."""
+
+
+class _RemoteError(HrkgError):
+    """An :class:`HrkgError` raised in a worker, with its HTTP status."""
+
+    def __init__(self, message: str, *, hint: str, status: int) -> None:
+        super().__init__(message, hint=hint)
+        self.http_status = status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised result: ``kind`` is ``select``, ``ask`` or ``graph``; ``fmt`` the format actually used."""
+
+    body: bytes
+    fmt: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    fmt: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    generation: int
+    snapshot: str
+
+
+class _Bounded(io.BytesIO):
+    """A byte buffer that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.exceeded = False
+
+    def write(self, data: Buffer, /) -> int:
+        if self.tell() + memoryview(data).nbytes > self.limit:
+            self.exceeded = True
+            raise OSError("result size limit reached")
+        return super().write(data)
+
+
+def _too_large(limit: int) -> ResultTooLargeError:
+    return ResultTooLargeError(
+        f"the result is larger than the limit of {limit:,} bytes",
+        hint="page through it with LIMIT and OFFSET, or select fewer variables",
+    )
+
+
+def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
+    """Run ``job`` on ``store`` and serialise the result (in the worker; also usable in-process)."""
+    raw = store.evaluate(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, services=services)
+    kind = "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
+    fmt = job.fmt
+    fits = _RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
+    if fmt not in fits and fmt != "table":
+        fmt = _FALLBACK[kind]
+    if fmt == "table":
+        from hrkg.results import serialize
+
+        if isinstance(raw, ox.QueryBoolean):
+            result = QueryResult(kind="ask", boolean=bool(raw))
+        elif isinstance(raw, ox.QuerySolutions):
+            variables = [v.value for v in raw.variables]
+            result = QueryResult(
+                kind="select", variables=variables, rows=[{v: s[v] for v in variables if s[v] is not None} for s in raw]
+            )
+        else:
+            result = QueryResult(kind="graph", triples=list(raw))
+        body = serialize(result, "table").encode("utf-8")
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+        return Answer(body, fmt, kind)
+    sink = _Bounded(max_bytes)
+    try:
+        if isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
+            raw.serialize(sink, format=_RESULT_FORMATS[fmt])
+        elif fmt == "turtle":
+            ox.serialize(raw, sink, format=_RDF_FORMATS[fmt], prefixes=PREFIXES)
+        else:
+            ox.serialize(raw, sink, format=_RDF_FORMATS[fmt])
+    except OSError:
+        if sink.exceeded:
+            raise _too_large(max_bytes) from None
+        raise
+    return Answer(sink.getvalue(), fmt, kind)
+
+
+# -- the worker process ------------------------------------------------------------------------------------------
+
+
+def _serve(conn: Connection, snapshot: str, generation: int, url: str, services: list[str], max_bytes: int) -> None:
+    """A worker's life: load the replica, say ready, then answer jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it stops the workers
+    store = Store.replica(Path(snapshot), url=url)
+    conn.send(("ready", generation))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        if job.generation != generation:
+            store = Store.replica(Path(job.snapshot), url=url)
+            generation = job.generation
+        try:
+            reply: tuple[Any, ...] = ("ok", execute(store, job, services=services, max_bytes=max_bytes))
+        except HrkgError as exc:
+            reply = ("error", exc.http_status, exc.message, exc.hint)
+        except Exception as exc:  # reported to the service, which logs it and answers 500
+            reply = ("crash", f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, snapshot: Path, generation: int, url: str, services: list[str], max_bytes: int):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve,
+            args=(child, str(snapshot), generation, url, services, max_bytes),
+            name="hrkg-query-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(_STARTUP_TIMEOUT):
+            raise RuntimeError("a query worker did not start in time")
+        message = self.conn.recv()
+        if message[0] != "ready":
+            raise RuntimeError(f"a query worker failed to start: {message!r}")
+        self.ready = True
+
+    def stop(self, *, kill: bool = False) -> None:
+        if not kill:
+            with contextlib.suppress(OSError, BrokenPipeError):
+                self.conn.send(None)
+            self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Runs queries against ``store`` in ``size`` worker processes, each query within ``timeout`` seconds."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        size: int = 2,
+        timeout: float = 10.0,
+        services: Iterable[str] = (),
+        max_bytes: int = 50_000_000,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.store = store
+        self.size = size
+        self.timeout = timeout
+        self.services = sorted(services)
+        self.max_bytes = max_bytes
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["hrkg.executor"])
+        self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
+        self._lock = threading.Lock()
+        self._update_lock = threading.Lock()
+        self.generation = 0
+        self._snapshot = self._write_snapshot()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(self._spawn())
+        for worker in list(self._all):
+            worker.wait_ready()
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------------
+
+    def _write_snapshot(self) -> Path:
+        path = self._dir / f"replica-{self.generation}.nq"
+        self.store.dump(path)
+        for old in self._dir.glob("replica-*.nq"):
+            if old != path and int(old.stem.split("-")[1]) < self.generation - 1:
+                old.unlink(missing_ok=True)
+        return path
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self._snapshot, self.generation, self.store.url, self.services, self.max_bytes)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.stop(kill=kill)
+
+    def updating(self) -> threading.Lock:
+        """Held while an update changes the store, so updates apply one at a time."""
+        return self._update_lock
+
+    def refresh(self) -> None:
+        """The store changed: write a new snapshot; each worker reloads it before its next query."""
+        with self._lock:
+            self.generation += 1
+            self._snapshot = self._write_snapshot()
+
+    def close(self) -> None:
+        """Stop every worker and remove the snapshots."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            self._retire(worker, kill=False)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    @property
+    def workers(self) -> int:
+        with self._lock:
+            return len(self._all)
+
+    # -- running -------------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        query: str,
+        *,
+        fmt: str,
+        bindings: Mapping[str, BindingValue] | None = None,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> Answer:
+        """Run one query in a worker and return its serialised result.
+
+        Raises :class:`QueryTimeoutError` (the worker is replaced), :class:`ServiceBusyError` when no worker became
+        free within the timeout, or the query's own :class:`HrkgError` (syntax, refused SERVICE, size limit).
+        """
+        if self._closed:
+            raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
+        if bindings:
+            query = bind(query, bindings)
+        job = Job(
+            query=query,
+            fmt=fmt,
+            default_graphs=None if default_graphs is None else tuple(default_graphs),
+            named_graphs=None if named_graphs is None else tuple(named_graphs),
+            generation=self.generation,
+            snapshot=str(self._snapshot),
+        )
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise ServiceBusyError(
+                f"all {self.size} query workers stayed busy for {self.timeout:g} s",
+                hint="retry later; long-running queries hold the workers",
+            ) from None
+        if not worker.process.is_alive():  # died while idle (killed from outside): replace it, do not fail the query
+            self._retire(worker, kill=True)
+            worker = self._spawn()
+        healthy = False
+        try:
+            worker.wait_ready()
+            started = time.monotonic()
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout):
+                log.warning("query stopped after %.1f s: %s", time.monotonic() - started, query[:200])
+                raise QueryTimeoutError(
+                    f"the query ran longer than {self.timeout:g} s and was stopped",
+                    hint="narrow the query (fewer patterns without shared variables, a LIMIT), or ask the "
+                    "operator for a longer HRKG_QUERY_TIMEOUT",
+                )
+            reply = worker.conn.recv()
+            healthy = True
+        except (EOFError, OSError, BrokenPipeError):
+            raise RuntimeError(
+                f"a query worker exited (code {worker.process.exitcode}) while running a query"
+            ) from None
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                self._retire(worker, kill=True)
+                if not self._closed:
+                    self._idle.put(self._spawn())
+        if reply[0] == "ok":
+            answer: Answer = reply[1]
+            return answer
+        if reply[0] == "error":
+            raise _RemoteError(reply[2], hint=reply[3], status=reply[1])
+        raise RuntimeError(f"a query failed in a worker: {reply[1]}")

@@ -1,0 +1,100 @@
+"""What a query may do here, checked before it runs.
+
+* The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) decides which result formats fit; an update is not a query.
+* A SERVICE clause makes the engine send a request to the endpoint it names. Only endpoints on an allowlist may be
+  named; a variable endpoint (``SERVICE ?x``) is never allowed, since its value could be any host.
+* ``LOAD`` makes the engine fetch a URL, so updates may not use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hrkg.binding import tokens
+from hrkg.errors import QueryRefusedError
+
+QUERY_FORMS = ("select", "construct", "ask", "describe")
+UPDATE_KEYWORDS = frozenset({"insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with"})
+
+
+def query_form(sparql: str) -> str | None:
+    """``select``, ``construct``, ``ask`` or ``describe``; ``None`` for an update or text that starts with neither."""
+    for _, token in tokens(sparql):
+        if token in QUERY_FORMS:
+            return token
+        if token in UPDATE_KEYWORDS:
+            return None
+    return None
+
+
+def is_update(sparql: str) -> bool:
+    """True when the first operation keyword is one of SPARQL Update's."""
+    for _, token in tokens(sparql):
+        if token in QUERY_FORMS:
+            return False
+        if token in UPDATE_KEYWORDS:
+            return True
+    return False
+
+
+def declares_dataset(sparql: str) -> bool:
+    """True when the query names its own dataset with FROM or FROM NAMED."""
+    return any(token == "from" for _, token in tokens(sparql))
+
+
+def service_targets(sparql: str) -> list[str | None]:
+    """The endpoints the query's SERVICE clauses name (``None`` for a variable), prefixes resolved.
+
+    Only queries that contain the keyword are parsed (with rdflib's parser, which resolves prefixed names).
+    """
+    if not any(token == "service" for _, token in tokens(sparql)):
+        return []
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate, traverse
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import URIRef
+
+    try:
+        algebra: object = (
+            translateUpdate(parseUpdate(sparql)) if is_update(sparql) else translateQuery(parseQuery(sparql)).algebra
+        )
+    except Exception:  # any parser failure means the targets cannot be known
+        raise QueryRefusedError(
+            "the query names a SERVICE, and its endpoint could not be determined",
+            hint="write the SERVICE endpoint as a full IRI, e.g. SERVICE <https://example.org/sparql> { ... }",
+        ) from None
+    found: list[str | None] = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+            term = node.get("term")
+            found.append(str(term) if isinstance(term, URIRef) else None)
+
+    traverse(algebra, visitPre=visit)
+    return found
+
+
+def check_services(sparql: str, allowlist: Collection[str]) -> None:
+    """Refuse a query whose SERVICE clauses name anything but an allowlisted endpoint."""
+    for target in service_targets(sparql):
+        if target is None:
+            raise QueryRefusedError(
+                "SERVICE with a variable endpoint is refused: it could send a request to any host",
+                hint="name the endpoint as an IRI; only endpoints on the service allowlist may be queried",
+            )
+        if target not in allowlist:
+            allowed = ", ".join(sorted(allowlist)) or "none are configured (HRKG_SERVICE_ALLOWLIST)"
+            raise QueryRefusedError(
+                f"SERVICE <{target}> is refused: this server only sends requests to allowlisted endpoints",
+                hint=f"allowed endpoints: {allowed}",
+            )
+
+
+def check_update(sparql: str, allowlist: Collection[str]) -> None:
+    """Refuse LOAD (it fetches a URL) and SERVICE to endpoints not on the allowlist in an update."""
+    if any(token == "load" for _, token in tokens(sparql)):
+        raise QueryRefusedError(
+            "LOAD is refused: this server does not fetch documents from the web",
+            hint="parse the document locally and send its triples with INSERT DATA",
+        )
+    check_services(sparql, allowlist)
