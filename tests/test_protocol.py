@@ -1,0 +1,247 @@
+"""SPARQL 1.1 Protocol conformance, as a table: method x content type x Accept x query form.
+
+Every row asserts the status, the Content-Type and the parsed body; the negative rows assert the status and what
+the message says. The protocol: https://www.w3.org/TR/sparql11-protocol/ (query operation)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from httpx import Response
+from rdflib.query import Result
+
+from hrkg.api import create_app
+from hrkg.config import Settings
+
+H = "https://w3id.org/hrkg#"
+LEVELS = ["cause", "contribute", "directly-linked", "not-linked"]
+CAUSE = "https://w3id.org/hrkg/attribution/cause"
+QUERIES = {
+    "select": f"SELECT ?l ?n WHERE {{ ?l a <{H}AttributionLevel> ; <{H}spectrumPosition> ?n }} ORDER BY ?n",
+    "ask": f"ASK {{ <{CAUSE}> a <{H}AttributionLevel> }}",
+    "construct": f"CONSTRUCT {{ ?l a <{H}AttributionLevel> }} WHERE {{ ?l a <{H}AttributionLevel> }}",
+    "describe": f"DESCRIBE <{CAUSE}>",
+}
+TABULAR = {
+    "application/sparql-results+json": "application/sparql-results+json",
+    "application/json": "application/sparql-results+json",
+    "application/sparql-results+xml": "application/sparql-results+xml",
+    "application/xml": "application/sparql-results+xml",
+    "text/csv": "text/csv",
+    "text/tab-separated-values": "text/tab-separated-values",
+    "*/*": "application/sparql-results+json",
+    "": "application/sparql-results+json",
+    "text/html;q=0.9, text/csv;q=0.8": "text/csv",
+}
+GRAPH = {
+    "text/turtle": "text/turtle",
+    "application/n-triples": "application/n-triples",
+    "application/ld+json": "application/ld+json",
+    "application/rdf+xml": "application/rdf+xml",
+    "*/*": "text/turtle",
+    "": "text/turtle",
+    "application/rdf+xml;q=0.5, application/ld+json": "application/ld+json",
+}
+METHODS = ("GET", "POST form", "POST direct")
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store="memory:", max_query_length=5000))) as c:
+        yield c
+
+
+def send(client: TestClient, method: str, query: str, accept: str = "", **params: Any) -> Response:
+    headers = {"Accept": accept} if accept else {}
+    if method == "GET":
+        return client.get("/sparql", params={"query": query, **params}, headers=headers)
+    if method == "POST form":
+        return client.post("/sparql", data={"query": query, **params}, headers=headers)
+    return client.post(
+        "/sparql",
+        content=query.encode(),
+        params=params,
+        headers={**headers, "Content-Type": "application/sparql-query"},
+    )
+
+
+def _select_values(body: bytes, media: str) -> list[tuple[str, str]]:
+    """(level local name, position) pairs, parsed the way the media type says."""
+    if media == "text/csv":
+        rows = list(csv.DictReader(io.StringIO(body.decode())))
+        return [(r["l"].rsplit("/", 1)[1], r["n"]) for r in rows]
+    if media == "text/tab-separated-values":
+        lines = body.decode().splitlines()
+        assert lines[0].split("\t") == ["?l", "?n"]
+        cells = [line.split("\t") for line in lines[1:]]
+        return [(iri.strip("<>").rsplit("/", 1)[1], n.split("^^")[0].strip('"')) for iri, n in cells]
+    fmt = "json" if "json" in media else "xml"
+    result = Result.parse(io.BytesIO(body), format=fmt)
+    return [(str(row[0]).rsplit("/", 1)[1], str(row[1])) for row in result]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("accept", "media"), TABULAR.items())
+def test_select(client: TestClient, method: str, accept: str, media: str) -> None:
+    r = send(client, method, QUERIES["select"], accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+    assert _select_values(r.content, media) == [(level, str(i)) for i, level in enumerate(LEVELS, 1)]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("accept", "media"), TABULAR.items())
+def test_ask(client: TestClient, method: str, accept: str, media: str) -> None:
+    r = send(client, method, QUERIES["ask"], accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+    if media in ("text/csv", "text/tab-separated-values"):
+        assert r.text.strip().splitlines()[-1] == "true"
+    else:
+        assert Result.parse(io.BytesIO(r.content), format="json" if "json" in media else "xml").askAnswer is True
+
+
+_RDF_PARSER = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("form", ["construct", "describe"])
+@pytest.mark.parametrize(("accept", "media"), GRAPH.items())
+def test_graph_results(client: TestClient, method: str, form: str, accept: str, media: str) -> None:
+    r = send(client, method, QUERIES[form], accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+    g = rdflib.Graph().parse(data=r.content, format=_RDF_PARSER[media])
+    level = rdflib.URIRef(CAUSE)
+    assert (level, rdflib.RDF.type, rdflib.URIRef(H + "AttributionLevel")) in g
+    if form == "construct":
+        assert len(g) == len(LEVELS)
+    else:
+        assert set(g.subjects()) == {level}
+        assert (level, rdflib.URIRef(H + "spectrumPosition"), rdflib.Literal(1)) in g
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("fmt", "media"),
+    [("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"), ("csv", "text/csv")],
+)
+def test_format_parameter_is_the_browser_fallback(client: TestClient, method: str, fmt: str, media: str) -> None:
+    r = send(client, method, QUERIES["select"], "text/html", format=fmt)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_dataset_parameters(client: TestClient, method: str) -> None:
+    core = "https://w3id.org/hrkg/graph/ontology/core"
+    attribution = "https://w3id.org/hrkg/graph/guidance/attribution"
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?l a <{H}AttributionLevel> }}"
+    assert json.loads(send(client, method, count, "application/json").text)["results"]["bindings"][0]["n"][
+        "value"
+    ] == str(len(LEVELS))
+    only_guidance = send(client, method, count, "application/json", **{"default-graph-uri": attribution})
+    assert only_guidance.json()["results"]["bindings"][0]["n"]["value"] == "0"
+    graphs = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?l a <{H}AttributionLevel> }} }}"
+    named = send(client, method, graphs, "application/json", **{"named-graph-uri": [core, attribution]})
+    assert [b["g"]["value"] for b in named.json()["results"]["bindings"]] == [core]
+
+
+def test_from_in_the_query_is_used_when_the_protocol_names_no_graphs(client: TestClient) -> None:
+    core = "https://w3id.org/hrkg/graph/ontology/core"
+    attribution = "https://w3id.org/hrkg/graph/guidance/attribution"
+    q = f"SELECT (COUNT(*) AS ?n) FROM <{attribution}> WHERE {{ ?l a <{H}AttributionLevel> }}"
+    assert send(client, "GET", q, "application/json").json()["results"]["bindings"][0]["n"]["value"] == "0"
+    overridden = send(client, "GET", q, "application/json", **{"default-graph-uri": core})
+    assert overridden.json()["results"]["bindings"][0]["n"]["value"] == str(len(LEVELS))
+
+
+# -- negative cases ------------------------------------------------------------------------------------------------
+
+NEGATIVE = [
+    # (method, content type, accept, query, status, words in the message)
+    ("GET", None, "", "SELEC ?x", 400, "does not parse"),
+    ("POST direct", "application/sparql-query", "", "SELECT * WHERE { ?s ?p }", 400, "does not parse"),
+    ("POST form", "application/x-www-form-urlencoded", "", "ASK { ?s ?p ?o ", 400, "does not parse"),
+    ("GET", None, "", "   ", 400, "empty"),
+    ("POST form", "application/x-www-form-urlencoded", "", "", 400, "missing query"),
+    ("POST direct", "text/plain", "", QUERIES["ask"], 415, "application/sparql-query"),
+    ("POST direct", "application/json", "", QUERIES["ask"], 415, "application/sparql-query"),
+    ("GET", None, "image/png", QUERIES["select"], 406, "text/csv"),
+    ("GET", None, "text/turtle", QUERIES["select"], 406, "application/sparql-results+json"),
+    ("GET", None, "application/sparql-results+json", QUERIES["construct"], 406, "text/turtle"),
+    ("GET", None, "", "INSERT DATA { <a:b> <a:c> <a:d> }", 400, "SPARQL Update"),
+    ("POST direct", "application/sparql-query", "", "DROP ALL", 400, "SPARQL Update"),
+    ("POST direct", "application/sparql-update", "", "DROP ALL", 400, "not accepted at /sparql"),
+    ("GET", None, "", "ASK { ?s ?p ?o }" + " " * 5000, 413, "longer than 5,000"),
+    ("GET", None, "", "SELECT * WHERE { SERVICE <http://10.1.2.3/sparql> { ?s ?p ?o } }", 400, "refused"),
+]
+
+
+@pytest.mark.parametrize(("method", "ctype", "accept", "query", "status", "words"), NEGATIVE)
+def test_negative(
+    client: TestClient, method: str, ctype: str | None, accept: str, query: str, status: int, words: str
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    if method == "GET":
+        r = client.get("/sparql", params={"query": query}, headers=headers)
+    elif ctype == "application/x-www-form-urlencoded":
+        r = client.post("/sparql", data={"query": query} if query else {"format": "json"}, headers=headers)
+    else:
+        r = client.post("/sparql", content=query.encode(), headers={**headers, "Content-Type": ctype or ""})
+    assert r.status_code == status
+    assert words in r.text
+    assert "Traceback" not in r.text
+
+
+def test_errors_are_json_for_json_clients(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "SELEC ?x"}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["status"] == 400
+    assert "does not parse" in body["error"]
+    assert "hint" in body
+
+
+def test_update_parameter_on_the_query_endpoint(client: TestClient) -> None:
+    r = client.post("/sparql", data={"update": "DROP ALL"})
+    assert r.status_code == 400
+    assert "read-only" in r.text
+
+
+def test_body_that_is_not_utf8(client: TestClient) -> None:
+    r = client.post("/sparql", content=b"ASK { \xff }", headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400
+    assert "not UTF-8" in r.text
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405(client: TestClient, method: str) -> None:
+    assert client.request(method, "/sparql").status_code == 405
+
+
+def test_vary_accept(client: TestClient) -> None:
+    assert "Accept" in send(client, "GET", QUERIES["ask"]).headers["vary"]
+
+
+def test_cors_lets_browser_tools_query(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": QUERIES["ask"]}, headers={"Origin": "https://yasgui.example"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    pre = client.options(
+        "/sparql",
+        headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert pre.status_code == 200
+    assert "POST" in pre.headers["access-control-allow-methods"]
