@@ -120,3 +120,34 @@ def test_reason_on_an_rdf_file(runner: CliRunner) -> None:
     assert "unsatisfiable classes: 0" in result.output
     line = next(x for x in result.output.splitlines() if x.strip().startswith("hrkg:CausingActor"))
     assert "<https://example.org/acme/acme>" in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("HRKG_QUERY_TIMEOUT", "-1", "greater than 0"),
+        ("HRKG_WORKERS", "many", "valid integer"),
+        ("HRKG_SERVICE_ALLOWLIST", "ftp://example.org/sparql", "not an http(s) endpoint"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    from hrkg.config import get_settings
+
+    monkeypatch.setenv(variable, value)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(main, ["query", "--list"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert f"error: {variable}=" in result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_help_lists_the_safety_settings(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["serve", "--help"]).output
+    for option in ("--workers", "--query-timeout", "HRKG_SERVICE_ALLOWLIST", "HRKG_UPDATE_TOKEN"):
+        assert option in out

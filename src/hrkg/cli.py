@@ -70,24 +70,48 @@ def main() -> None:
 
     Query the guidance, check the knowledge graph, reason over it and serve it as a SPARQL endpoint.
     """
+    try:
+        get_settings()  # a bad HRKG_* variable is reported here, before any option default reads it
+    except HrkgError as exc:
+        _fail(exc.message, exc.hint, exc.exit_code)
 
 
 @main.command()
 @click.option("--host", default=lambda: get_settings().host, show_default="127.0.0.1", help="Address to listen on.")
 @click.option("--port", default=lambda: get_settings().port, type=int, show_default="8000", help="Port to listen on.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=lambda: get_settings().workers,
+    show_default="2",
+    help="Query worker processes (HRKG_WORKERS).",
+)
+@click.option(
+    "--query-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=lambda: get_settings().query_timeout,
+    show_default="10",
+    help="Seconds a query may run before it is stopped (HRKG_QUERY_TIMEOUT).",
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @store_option
 @friendly
-def serve(host: str, port: int, store_url: str) -> None:
-    """Start the SPARQL service (FastAPI) on the store."""
+def serve(host: str, port: int, workers: int, query_timeout: float, access_log: bool, store_url: str) -> None:
+    """Start the SPARQL service (FastAPI) on the store.
+
+    Other settings come from the environment: HRKG_SERVICE_ALLOWLIST, HRKG_UPDATE_TOKEN, HRKG_MAX_RESULT_BYTES,
+    HRKG_MAX_UPLOAD_BYTES, HRKG_MAX_QUERY_LENGTH, HRKG_CORS_ORIGINS (see the README).
+    """
     import uvicorn
 
     from hrkg.api import create_app
-    from hrkg.config import Settings
 
-    settings = Settings(store=store_url, host=host, port=port)
+    settings = get_settings().model_copy(
+        update={"store": store_url, "host": host, "port": port, "workers": workers, "query_timeout": query_timeout}
+    )
     app = create_app(settings)
     click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
 @main.command()

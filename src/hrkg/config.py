@@ -5,8 +5,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hrkg.errors import HrkgError
+
+
+class ConfigError(HrkgError):
+    """An HRKG_* environment variable with a value that cannot be used."""
 
 
 class Settings(BaseSettings):
@@ -60,4 +66,13 @@ class Settings(BaseSettings):
 
 @cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a bad value is a :class:`ConfigError` naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HRKG_" + str(first["loc"][0]).upper() if first["loc"] else "HRKG_*"
+        raise ConfigError(
+            f"{name}={first.get('input')!r} is not a usable setting: {first['msg']}",
+            hint=f"fix or unset {name} (`hrkg serve --help` lists the settings)",
+        ) from None
