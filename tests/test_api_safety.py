@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -271,3 +272,15 @@ def test_a_worker_that_dies_is_replaced(writable: TestClient) -> None:
     assert r.status_code == 200
     assert r.json()["boolean"] is True
     assert pool.workers == 1
+
+
+def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None:
+    url = f"oxigraph:{tmp_path / 'store'}"
+    update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "kept" }} }}'
+    with TestClient(create_app(Settings(store=url, update_token=TOKEN, workers=1))) as first:
+        assert first.post("/update", content=update, headers=AUTH).status_code == 204
+    with TestClient(create_app(Settings(store=url, workers=1))) as second:
+        assert _count(second, GRAPH) == 1
+        refused = second.post("/update", content="DROP ALL", headers=AUTH)
+        assert refused.status_code == 403  # this run has no token: read-only
+        assert _count(second, GRAPH) == 1

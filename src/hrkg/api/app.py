@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hrkg import __version__
-from hrkg.api.routers import health, sparql
+from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
+from hrkg.executor import WorkerPool
 from hrkg.store import open_store
 
 log = logging.getLogger("hrkg.api")
+
+
+def error_response(
+    request: Request, status: int, message: str, hint: str, *, headers: Mapping[str, str] | None = None
+) -> Response:
+    """An error as JSON (``{"error", "hint"}``) for clients that ask for JSON, as plain text for everyone else."""
+    accept = request.headers.get("accept", "")
+    if "json" in accept and "text/plain" not in accept:
+        body: dict[str, object] = {"error": message, "status": status}
+        if hint:
+            body["hint"] = hint
+        return JSONResponse(body, status_code=status, headers=headers)
+    text = message + (f"\nhint: {hint}" if hint else "")
+    return PlainTextResponse(text + "\n", status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,8 +43,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.store = open_store(settings.store)
-        yield
+        app.state.store = store = open_store(settings.store)
+        app.state.pool = pool = WorkerPool(
+            store,
+            size=settings.workers,
+            timeout=settings.query_timeout,
+            services=settings.service_allowlist,
+            max_bytes=settings.max_result_bytes,
+        )
+        try:
+            yield
+        finally:
+            pool.close()
+            # release the store now, so that a persistent store's lock is free for the next opener
+            del app.state.pool, app.state.store, pool, store
+            gc.collect()
 
     app = FastAPI(
         title="hrkg",
@@ -36,11 +67,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(queries.router)
+    app.include_router(validate.router)
+    app.include_router(ld.router)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Content-Type", "Authorization"],
+        )
 
     @app.exception_handler(HrkgError)
-    async def hrkg_error(_request: Request, exc: HrkgError) -> PlainTextResponse:
-        text = exc.message + (f"\nhint: {exc.hint}" if exc.hint else "")
-        return PlainTextResponse(text + "\n", status_code=exc.http_status)
+    async def hrkg_error(request: Request, exc: HrkgError) -> Response:
+        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        return error_response(request, exc.http_status, exc.message, exc.hint, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail), "", headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
