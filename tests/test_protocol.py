@@ -245,3 +245,20 @@ def test_cors_lets_browser_tools_query(client: TestClient) -> None:
     )
     assert pre.status_code == 200
     assert "POST" in pre.headers["access-control-allow-methods"]
+
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+@pytest.mark.parametrize(("accept", "parser"), [("text/turtle", "turtle"), ("application/ld+json", "json-ld")])
+def test_get_without_a_query_is_the_service_description(client: TestClient, accept: str, parser: str) -> None:
+    r = client.get("/sparql", headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == accept
+    g = rdflib.Graph().parse(data=r.content, format=parser)
+    service = next(g.subjects(rdflib.RDF.type, rdflib.URIRef(SD + "Service")))
+    assert g.value(service, rdflib.URIRef(SD + "endpoint")) == rdflib.URIRef("http://testserver/sparql")
+    assert (service, rdflib.URIRef(SD + "feature"), rdflib.URIRef(SD + "UnionDefaultGraph")) in g
+    assert (service, rdflib.URIRef(SD + "supportedLanguage"), rdflib.URIRef(SD + "SPARQL11Query")) in g
+    names = {str(n) for n in g.objects(None, rdflib.URIRef(SD + "name"))}
+    assert "https://w3id.org/hrkg/graph/ontology/core" in names
