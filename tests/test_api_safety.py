@@ -267,7 +267,7 @@ def test_a_worker_that_dies_is_replaced(writable: TestClient) -> None:
     pool = writable.app.state.pool  # type: ignore[attr-defined]
     for worker in list(pool._all):
         worker.process.kill()
-        worker.process.join(5)
+        worker.process.wait(5)
     r = writable.get("/sparql", params={"query": QUICK})
     assert r.status_code == 200
     assert r.json()["boolean"] is True

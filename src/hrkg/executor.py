@@ -13,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import multiprocessing as mp
+import os
 import queue
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -187,17 +190,32 @@ def _serve(conn: Connection, snapshot: str, generation: int, url: str, services:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, snapshot: Path, generation: int, url: str, services: list[str], max_bytes: int):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_serve,
-            args=(child, str(snapshot), generation, url, services, max_bytes),
-            name="hrkg-query-worker",
-            daemon=True,
-        )
-        self.process.start()
-        child.close()
+    """One worker process (``python -m hrkg._worker``), spoken to over a socket pair.
+
+    A plain subprocess rather than :mod:`multiprocessing`: that would re-import the parent's ``__main__`` in the
+    child, which breaks when the service is embedded in a script, a notebook or ``python -`` from stdin.
+    """
+
+    def __init__(self, snapshot: Path, generation: int, url: str, services: list[str], max_bytes: int):
+        parent, child = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hrkg._worker", str(child.fileno())],
+                pass_fds=[child.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send((str(snapshot), generation, url, services, max_bytes))
         self.ready = False
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -211,13 +229,20 @@ class _Worker:
 
     def stop(self, *, kill: bool = False) -> None:
         if not kill:
-            with contextlib.suppress(OSError, BrokenPipeError):
+            with contextlib.suppress(OSError):
                 self.conn.send(None)
-            self.process.join(2)
-        if self.process.is_alive():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(2)
+        if self.alive:
             self.process.kill()
-            self.process.join(2)
+            self.process.wait(5)
         self.conn.close()
+
+
+def serve(conn: Connection) -> None:
+    """The worker's entry point (see :mod:`hrkg._worker`): read the configuration, then :func:`_serve`."""
+    snapshot, generation, url, services, max_bytes = conn.recv()
+    _serve(conn, snapshot, generation, url, services, max_bytes)
 
 
 class WorkerPool:
@@ -239,8 +264,6 @@ class WorkerPool:
         self.timeout = timeout
         self.services = sorted(services)
         self.max_bytes = max_bytes
-        self._ctx = mp.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["hrkg.executor"])
         self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
@@ -265,7 +288,7 @@ class WorkerPool:
         return path
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self._snapshot, self.generation, self.store.url, self.services, self.max_bytes)
+        worker = _Worker(self._snapshot, self.generation, self.store.url, self.services, self.max_bytes)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -334,7 +357,7 @@ class WorkerPool:
                 f"all {self.size} query workers stayed busy for {self.timeout:g} s",
                 hint="retry later; long-running queries hold the workers",
             ) from None
-        if not worker.process.is_alive():  # died while idle (killed from outside): replace it, do not fail the query
+        if not worker.alive:  # died while idle (killed from outside): replace it, do not fail the query
             self._retire(worker, kill=True)
             worker = self._spawn()
         healthy = False
@@ -353,7 +376,7 @@ class WorkerPool:
             healthy = True
         except (EOFError, OSError, BrokenPipeError):
             raise RuntimeError(
-                f"a query worker exited (code {worker.process.exitcode}) while running a query"
+                f"a query worker exited (code {worker.process.returncode}) while running a query"
             ) from None
         finally:
             if healthy:
