@@ -79,8 +79,24 @@ def test_blank_node_cannot_be_bound() -> None:
 def test_service_clauses_are_refused(store: Store, query: str) -> None:
     from hrkg.errors import QueryRefusedError
 
-    with pytest.raises(QueryRefusedError, match="SERVICE clauses are refused"):
+    with pytest.raises(QueryRefusedError, match=r"SERVICE <http://[^>]+> is refused"):
         store.query(query)
+
+
+def test_service_to_an_allowlisted_endpoint_passes_the_check() -> None:
+    from hrkg.errors import QueryRefusedError
+    from hrkg.guard import check_services, service_targets
+
+    q = (
+        "PREFIX x: <http://e/>\n"
+        "SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } SERVICE SILENT <http://f/q> { ?s ?p ?o } }"
+    )
+    assert service_targets(q) == ["http://e/sparql", "http://f/q"]
+    check_services(q, {"http://e/sparql", "http://f/q"})
+    with pytest.raises(QueryRefusedError, match="http://f/q"):
+        check_services(q, {"http://e/sparql"})
+    with pytest.raises(QueryRefusedError, match="variable endpoint"):
+        check_services("SELECT * WHERE { SERVICE ?e { ?s ?p ?o } }", {"http://e/sparql"})
 
 
 def test_the_word_service_in_data_is_fine(store: Store) -> None:

@@ -108,6 +108,10 @@ def parse_query_file(path: Path) -> NamedQuery:
     )
 
 
+#: characters an IRI cannot hold (RFC 3987); a value with one cannot name a term
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
 class QueryLibrary:
     """The named queries of a store's resources, with parameter validation against the store's graph."""
 
@@ -139,11 +143,14 @@ class QueryLibrary:
 
     def _term(self, param: Parameter, value: str) -> rdflib.URIRef:
         if value.startswith(("http://", "https://")):
-            iri = rdflib.URIRef(value)
+            text = value
         elif "/" in value:
-            iri = rdflib.URIRef(HRKG_BASE + value)
+            text = HRKG_BASE + value
         else:
-            iri = HRKG[value]
+            text = str(HRKG) + value
+        if _NOT_IN_IRI.search(text):
+            raise ParameterError(f"{param.name}={value!r}: not a term id or IRI", hint=_TERM_HINT)
+        iri = rdflib.URIRef(text)
         if not self.store.query("ASK { ?t ?p ?o }", bindings={"t": iri}).boolean:
             raise ParameterError(
                 f"{param.name}={value!r}: no such term in the knowledge graph",

@@ -23,6 +23,32 @@ from hrkg.store import open_store
 log = logging.getLogger("hrkg.api")
 
 
+_DESCRIPTION = """
+hrkg makes BSR's *human rights-based approach to mitigating the risks of generative AI* (Responsible AI
+Practitioner Guides, Guide 4, 2025; built on the UN Guiding Principles on Business and Human Rights) queryable.
+
+* **Ask the guide** without writing SPARQL: `GET /queries` lists the named questions (what must a causing actor do?
+  which mitigations address a risk? which rights are in tension?), `GET /queries/{name}` answers one.
+* **Check your organisation**: `POST /validate` with your risk register and mitigation plan (YAML, JSON, Turtle or
+  JSON-LD) returns the findings: which rule, on which record, what is missing and what to do. Nothing is stored.
+* **SPARQL 1.1 Protocol** at `/sparql` for linked-data tools (SPARQLWrapper, rdflib, YASGUI, Fuseki clients):
+  SELECT/ASK as JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD, RDF/XML.
+* **Linked data**: every `https://w3id.org/hrkg/...` IRI dereferences here (HTML for people, RDF for machines),
+  `/ontology` serves the OWL ontology, `/.well-known/void` describes the datasets.
+
+Safe by default: read-only (updates only with the operator's token), queries stopped after a timeout (503),
+result and upload size limits, SERVICE only to allowlisted endpoints, nothing fetched from the web on anyone's behalf.
+"""
+
+_TAGS = [
+    {"name": "named queries", "description": "Practitioners' questions to the guide, answered without SPARQL."},
+    {"name": "validation", "description": "Check an organisation's risk register and mitigation plan."},
+    {"name": "sparql", "description": "The SPARQL 1.1 Protocol: query operation (and update, with a token)."},
+    {"name": "linked data", "description": "The ontology, dereferenceable terms, VoID and the JSON-LD context."},
+    {"name": "service", "description": "Health and what is loaded."},
+]
+
+
 def error_response(
     request: Request, status: int, message: str, hint: str, *, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -63,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="hrkg",
         version=__version__,
         summary="BSR's human rights-based guide to genAI risk mitigation as a SPARQL-queryable knowledge graph.",
+        description=_DESCRIPTION,
+        openapi_tags=_TAGS,
+        license_info={"name": "code: see the repository; guide content: BSR (paraphrased, cited by section)"},
         lifespan=lifespan,
     )
     app.include_router(health.router)
