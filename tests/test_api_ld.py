@@ -361,3 +361,18 @@ def test_service_description(store: Store) -> None:
     assert set(named) == set(store.graphs())
     for name, graph in named.items():
         assert int(g.value(graph, VOID.triples)) == len(list(store.triples(graphs=[name])))  # type: ignore[arg-type]
+
+
+def test_every_hrkg_iri_dereferences(client: TestClient, store: Store) -> None:
+    """Every IRI minted under https://w3id.org/hrkg/ that the graph describes answers as RDF and as a page."""
+    q = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/hrkg/')) }"
+    iris = sorted(row["s"] for row in store.query(q).text_rows())
+    assert len(iris) > 300
+    failures = []
+    for iri in iris:
+        path = "/" + iri.removeprefix("https://w3id.org/hrkg/")
+        rdf = client.get(path, headers={"Accept": "application/n-triples"})
+        page = client.get(path, headers={"Accept": "text/html"})
+        if rdf.status_code != 200 or f"<{iri}> " not in rdf.text or page.status_code != 200:
+            failures.append((iri, rdf.status_code, page.status_code))
+    assert failures == []
