@@ -376,3 +376,15 @@ def test_every_hrkg_iri_dereferences(client: TestClient, store: Store) -> None:
         if rdf.status_code != 200 or f"<{iri}> " not in rdf.text or page.status_code != 200:
             failures.append((iri, rdf.status_code, page.status_code))
     assert failures == []
+
+
+def test_a_version_iri_serves_that_version_of_its_module(client: TestClient) -> None:
+    from hrkg import __version__
+
+    versioned = client.get(f"/ontology/{__version__}/core", headers={"Accept": "application/n-triples"})
+    current = client.get("/ontology/core", headers={"Accept": "application/n-triples"})
+    assert versioned.status_code == 200
+    assert sorted(versioned.text.splitlines()) == sorted(current.text.splitlines())
+    old = client.get("/ontology/0.0.1/core", headers={"Accept": "text/plain"})
+    assert old.status_code == 404
+    assert __version__ in old.text

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from hrkg import __version__
 from hrkg.api.deps import StoreDep
 from hrkg.api.describe import (
     describe_resource,
@@ -98,6 +99,22 @@ def ontology_module(module: str, store: StoreDep, request: Request, format: Form
         return docs.get(module, docs["index"])  # the umbrella module has no page of its own: the whole ontology
 
     return rdf_response(ontology_triples(store, module), request, format, page=page)
+
+
+@router.get("/ontology/{version}/{module}", summary="One ontology module, by its version IRI")
+def ontology_version(
+    version: str, module: str, store: StoreDep, request: Request, format: FormatParam = None
+) -> Response:
+    """The version IRI of a module (https://w3id.org/hrkg/ontology/{version}/{module}, `owl:versionIRI`) serves that
+    version of the module. This server holds one version, the one it runs; other versions are 404."""
+    if version != __version__:
+        return not_found(
+            request,
+            "Version not served here",
+            f"This server serves version {__version__} of the ontology, not {version!r}.",
+            [(f"/ontology/{__version__}/{module}", f"{module} {__version__}"), (f"/ontology/{module}", module)],
+        )
+    return ontology_module(module, store, request, format)
 
 
 @router.get("/", summary="The hrkg namespace document")
