@@ -250,7 +250,7 @@ def test_an_unexpected_error_is_500_with_an_id_and_no_internals(
 ) -> None:
     pool = writable.app.state.pool  # type: ignore[attr-defined]
 
-    def broken(*_args: object, **_kwargs: object) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("internal detail: /etc/hrkg/secret.key")
 
     monkeypatch.setattr(pool, "run", broken)

@@ -10,14 +10,16 @@ oversized result is refused without being held in memory whole.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import logging
 import os
-import queue
+import pickle
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -189,15 +191,54 @@ def _serve(conn: Connection, snapshot: str, generation: int, url: str, services:
         conn.send(reply)
 
 
+def _frame(message: object) -> bytes:
+    """A message as :class:`multiprocessing.connection.Connection` frames it (the worker reads it with one)."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) > 0x7FFFFFFF:
+        return struct.pack("!i", -1) + struct.pack("!Q", len(data)) + data
+    return struct.pack("!i", len(data)) + data
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = sock.recv(size - len(buffer))
+        if not chunk:
+            raise EOFError("the worker closed its end")
+        buffer += chunk
+    return bytes(buffer)
+
+
+async def _read_exactly(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        got = await loop.sock_recv_into(sock, view[done:])
+        if not got:
+            raise EOFError("the worker closed its end")
+        done += got
+    return bytes(buffer)
+
+
+async def _read_frame(sock: socket.socket) -> Any:
+    loop = asyncio.get_running_loop()
+    (size,) = struct.unpack("!i", await _read_exactly(loop, sock, 4))
+    if size == -1:
+        (size,) = struct.unpack("!Q", await _read_exactly(loop, sock, 8))
+    return pickle.loads(await _read_exactly(loop, sock, size))
+
+
 class _Worker:
-    """One worker process (``python -m hrkg._worker``), spoken to over a socket pair.
+    """One worker process (``python -m hrkg._worker``), spoken to over a non-blocking socket pair.
 
     A plain subprocess rather than :mod:`multiprocessing`: that would re-import the parent's ``__main__`` in the
-    child, which breaks when the service is embedded in a script, a notebook or ``python -`` from stdin.
+    child, which breaks when the service is embedded in a script, a notebook or ``python -`` from stdin. The service
+    side reads and writes the socket from the event loop, so a query costs no thread hand-off.
     """
 
     def __init__(self, snapshot: Path, generation: int, url: str, services: list[str], max_bytes: int):
-        parent, child = socket.socketpair()
+        self.sock, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
@@ -209,34 +250,46 @@ class _Worker:
             )
         finally:
             child.close()
-        self.conn = Connection(parent.detach())
-        self.conn.send((str(snapshot), generation, url, services, max_bytes))
+        self.sock.sendall(_frame((str(snapshot), generation, url, services, max_bytes)))
+        self.sock.setblocking(False)
         self.ready = False
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def wait_ready(self) -> None:
-        if self.ready:
-            return
-        if not self.conn.poll(_STARTUP_TIMEOUT):
-            raise RuntimeError("a query worker did not start in time")
-        message = self.conn.recv()
-        if message[0] != "ready":
+    def wait_ready_blocking(self) -> None:
+        """Wait for the worker's "ready" outside an event loop (when the pool starts)."""
+        self.sock.settimeout(_STARTUP_TIMEOUT)
+        try:
+            (size,) = struct.unpack("!i", _recv_exactly(self.sock, 4))
+            self._check_ready(pickle.loads(_recv_exactly(self.sock, size)))
+        except (TimeoutError, EOFError, OSError) as exc:
+            raise RuntimeError(f"a query worker did not start: {exc or type(exc).__name__}") from None
+        finally:
+            self.sock.setblocking(False)
+
+    async def wait_ready(self) -> None:
+        if not self.ready:
+            self._check_ready(await asyncio.wait_for(_read_frame(self.sock), _STARTUP_TIMEOUT))
+
+    def _check_ready(self, message: Any) -> None:
+        if not isinstance(message, tuple) or message[0] != "ready":
             raise RuntimeError(f"a query worker failed to start: {message!r}")
         self.ready = True
 
     def stop(self, *, kill: bool = False) -> None:
         if not kill:
             with contextlib.suppress(OSError):
-                self.conn.send(None)
+                self.sock.setblocking(True)
+                self.sock.settimeout(1)
+                self.sock.sendall(_frame(None))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(2)
         if self.alive:
             self.process.kill()
             self.process.wait(5)
-        self.conn.close()
+        self.sock.close()
 
 
 def serve(conn: Connection) -> None:
@@ -246,7 +299,10 @@ def serve(conn: Connection) -> None:
 
 
 class WorkerPool:
-    """Runs queries against ``store`` in ``size`` worker processes, each query within ``timeout`` seconds."""
+    """Runs queries against ``store`` in ``size`` worker processes, each query within ``timeout`` seconds.
+
+    Made when the service starts (it waits until every worker is ready); :meth:`run` is called from the event loop.
+    """
 
     def __init__(
         self,
@@ -269,13 +325,13 @@ class WorkerPool:
         self._update_lock = threading.Lock()
         self.generation = 0
         self._snapshot = self._write_snapshot()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._closed = False
         for _ in range(size):
-            self._idle.put(self._spawn())
+            self._idle.put_nowait(self._spawn())
         for worker in list(self._all):
-            worker.wait_ready()
+            worker.wait_ready_blocking()
 
     # -- bookkeeping ---------------------------------------------------------------------------------------------
 
@@ -324,7 +380,7 @@ class WorkerPool:
 
     # -- running -------------------------------------------------------------------------------------------------
 
-    def run(
+    async def run(
         self,
         query: str,
         *,
@@ -351,8 +407,8 @@ class WorkerPool:
             snapshot=str(self._snapshot),
         )
         try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
+            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+        except TimeoutError:
             raise ServiceBusyError(
                 f"all {self.size} query workers stayed busy for {self.timeout:g} s",
                 hint="retry later; long-running queries hold the workers",
@@ -362,29 +418,28 @@ class WorkerPool:
             worker = self._spawn()
         healthy = False
         try:
-            worker.wait_ready()
+            await worker.wait_ready()
             started = time.monotonic()
-            worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
+            await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
+            try:
+                reply = await asyncio.wait_for(_read_frame(worker.sock), self.timeout)
+            except TimeoutError:
                 log.warning("query stopped after %.1f s: %s", time.monotonic() - started, query[:200])
                 raise QueryTimeoutError(
                     f"the query ran longer than {self.timeout:g} s and was stopped",
                     hint="narrow the query (fewer patterns without shared variables, a LIMIT), or ask the "
                     "operator for a longer HRKG_QUERY_TIMEOUT",
-                )
-            reply = worker.conn.recv()
+                ) from None
             healthy = True
-        except (EOFError, OSError, BrokenPipeError):
-            raise RuntimeError(
-                f"a query worker exited (code {worker.process.returncode}) while running a query"
-            ) from None
-        finally:
+        except (EOFError, OSError):
+            raise RuntimeError(f"a query worker exited (code {worker.process.poll()}) while running a query") from None
+        finally:  # also when the request is cancelled: a worker in the middle of a job is replaced
             if healthy:
-                self._idle.put(worker)
+                self._idle.put_nowait(worker)
             else:
                 self._retire(worker, kill=True)
                 if not self._closed:
-                    self._idle.put(self._spawn())
+                    self._idle.put_nowait(self._spawn())
         if reply[0] == "ok":
             answer: Answer = reply[1]
             return answer

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
 
 from hrkg.binding import tokens
 from hrkg.errors import QueryRefusedError
@@ -17,29 +19,48 @@ QUERY_FORMS = ("select", "construct", "ask", "describe")
 UPDATE_KEYWORDS = frozenset({"insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with"})
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What one pass over a query's keywords tells: its form, and whether it is an update, names a dataset or a
+    SERVICE."""
+
+    form: str | None
+    update: bool
+    dataset: bool
+    service: bool
+
+
+@lru_cache(maxsize=512)
+def outline(sparql: str) -> Outline:
+    """The :class:`Outline` of a query (cached: services see the same query text again and again)."""
+    form: str | None = None
+    update = dataset = service = False
+    for _, token in tokens(sparql):
+        if form is None and not update:
+            if token in QUERY_FORMS:
+                form = token
+            elif token in UPDATE_KEYWORDS:
+                update = True
+        if token == "from":
+            dataset = True
+        elif token == "service":
+            service = True
+    return Outline(form, update, dataset, service)
+
+
 def query_form(sparql: str) -> str | None:
     """``select``, ``construct``, ``ask`` or ``describe``; ``None`` for an update or text that starts with neither."""
-    for _, token in tokens(sparql):
-        if token in QUERY_FORMS:
-            return token
-        if token in UPDATE_KEYWORDS:
-            return None
-    return None
+    return outline(sparql).form
 
 
 def is_update(sparql: str) -> bool:
     """True when the first operation keyword is one of SPARQL Update's."""
-    for _, token in tokens(sparql):
-        if token in QUERY_FORMS:
-            return False
-        if token in UPDATE_KEYWORDS:
-            return True
-    return False
+    return outline(sparql).update
 
 
 def declares_dataset(sparql: str) -> bool:
     """True when the query names its own dataset with FROM or FROM NAMED."""
-    return any(token == "from" for _, token in tokens(sparql))
+    return outline(sparql).dataset
 
 
 def service_targets(sparql: str) -> list[str | None]:
@@ -47,7 +68,7 @@ def service_targets(sparql: str) -> list[str | None]:
 
     Only queries that contain the keyword are parsed (with rdflib's parser, which resolves prefixed names).
     """
-    if not any(token == "service" for _, token in tokens(sparql)):
+    if not outline(sparql).service:
         return []
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate, traverse
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate

@@ -71,6 +71,13 @@ def _location(exc: SyntaxError) -> tuple[int | None, int | None]:
     return exc.lineno, exc.offset
 
 
+def _syntax(exc: SyntaxError) -> QuerySyntaxError:
+    return QuerySyntaxError(
+        f"the SPARQL query does not parse: {exc}",
+        hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
+    )
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -83,6 +90,9 @@ class Store:
         self.url = url
         self.resources = res or resources()
         self._memo: dict[str, object] = {}
+        #: True when every graph is visible (a replica without the bookkeeping graph): the engine's own union
+        #: default graph is then the same as listing the graphs, and cheaper
+        self.all_visible = False
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed from the store's content once, until the next load."""
@@ -216,7 +226,13 @@ class Store:
             sparql = bind(sparql, bindings)
         defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
         named: list[ox.NamedNode | ox.BlankNode] | None = None
-        if default_graphs is not None or named_graphs is not None or not declares_dataset(sparql):
+        given = default_graphs is not None or named_graphs is not None
+        if self.all_visible and not given and not declares_dataset(sparql):
+            try:
+                return self._store.query(sparql, use_default_graph_as_union=True)
+            except SyntaxError as exc:
+                raise _syntax(exc) from None
+        if given or not declares_dataset(sparql):
             # graphs given by the caller win over FROM / FROM NAMED (as the SPARQL Protocol says); without either,
             # the default graph is the union of the store's graphs (its own bookkeeping graph is never visible)
             every = self.graphs()
@@ -229,10 +245,7 @@ class Store:
         try:
             return self._store.query(sparql, default_graph=defaults or None, named_graphs=named)
         except SyntaxError as exc:
-            raise QuerySyntaxError(
-                f"the SPARQL query does not parse: {exc}",
-                hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
-            ) from None
+            raise _syntax(exc) from None
         except OSError as exc:
             raise StoreError(f"the store could not be read: {exc}", hint="check the store path") from None
 
@@ -259,7 +272,11 @@ class Store:
         """An in-memory copy of a store from the N-Quads file :meth:`dump` wrote (nothing else is loaded)."""
         ox_store = ox.Store()
         ox_store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-        return cls(ox_store, url=url, res=res)
+        if ox_store.contains_named_graph(_META_GRAPH):
+            ox_store.remove_graph(_META_GRAPH)
+        replica = cls(ox_store, url=url, res=res)
+        replica.all_visible = True
+        return replica
 
     def triples(self, *, graphs: Iterable[str] | None = None) -> Iterator[ox.Triple]:
         """The triples of the given graphs (default: all of the knowledge graph), without duplicates."""

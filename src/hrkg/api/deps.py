@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers."""
+"""Dependencies shared by the routers (``async``: FastAPI would run plain functions in a thread each)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from hrkg.executor import WorkerPool
 from hrkg.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> WorkerPool:
+async def get_pool(request: Request) -> WorkerPool:
     pool: WorkerPool = request.app.state.pool
     return pool
 

@@ -252,15 +252,15 @@ async def run_named_query(
     if format is not None and format not in TABULAR.values():
         raise HTTPException(status_code=400, detail=f"unknown format {format!r}; use json, xml, csv, tsv or table")
     lib = library(store)
-    query = await run_in_threadpool(_named, lib, name)
+    query = _named(lib, name)
     params = _parameters(request)
-    bound = await run_in_threadpool(_resolve, lib, query, params)
+    bound = _resolve(lib, query, params)  # dictionary lookups and at most one ASK per `term` parameter
     chosen = choose(request.headers.get("accept", ""), TABULAR, format)
     if chosen is None:
         raise HTTPException(
             status_code=406, detail="no acceptable result format; offered: " + ", ".join(sorted(set(TABULAR)))
         )
-    answer = await run_in_threadpool(pool.run, query.text, fmt=chosen, bindings=bound)
+    answer = await pool.run(query.text, fmt=chosen, bindings=bound)
     return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
 
 
@@ -288,7 +288,7 @@ async def named_query_text(
 
     `application/sparql-query` by default; `text/plain` by Accept or with `format=text`."""
     lib = library(store)
-    query = await run_in_threadpool(_named, lib, name)
+    query = _named(lib, name)
     chosen = "text" if format == "text" else negotiate(request.headers.get("accept", ""), _TEXT)
     if chosen is None:
         raise HTTPException(

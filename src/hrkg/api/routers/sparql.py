@@ -65,8 +65,7 @@ async def _run(
             status_code=406,
             detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers))),
         )
-    answer = await run_in_threadpool(
-        pool.run,
+    answer = await pool.run(
         query,
         fmt=chosen,
         default_graphs=default_graph_uri or None,
