@@ -407,22 +407,33 @@ class WorkerPool:
             snapshot=str(self._snapshot),
         )
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
-        except TimeoutError:
-            raise ServiceBusyError(
-                f"all {self.size} query workers stayed busy for {self.timeout:g} s",
-                hint="retry later; long-running queries hold the workers",
-            ) from None
-        if not worker.alive:  # died while idle (killed from outside): replace it, do not fail the query
-            self._retire(worker, kill=True)
-            worker = self._spawn()
+            worker = self._idle.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                raise ServiceBusyError(
+                    f"all {self.size} query workers stayed busy for {self.timeout:g} s",
+                    hint="retry later; long-running queries hold the workers",
+                ) from None
         healthy = False
         try:
             await worker.wait_ready()
             started = time.monotonic()
-            await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
             try:
-                reply = await asyncio.wait_for(_read_frame(worker.sock), self.timeout)
+                await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
+            except OSError:
+                if worker.alive:
+                    raise
+                # it died while idle (killed from outside): replace it rather than fail the query
+                self._retire(worker, kill=True)
+                worker = self._spawn()
+                await worker.wait_ready()
+                await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
+            try:
+                async with asyncio.timeout(self.timeout):
+                    reply = await _read_frame(worker.sock)
             except TimeoutError:
                 log.warning("query stopped after %.1f s: %s", time.monotonic() - started, query[:200])
                 raise QueryTimeoutError(

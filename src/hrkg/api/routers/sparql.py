@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -82,6 +81,40 @@ def _no_update_here(settings: Settings) -> HTTPException:
 @router.get(
     "/sparql",
     summary="SPARQL query (GET), or the service description",
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "query",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it: the service "
+                "description (sd:).",
+                "example": "ASK { ?s ?p ?o }",
+            },
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": _FORMAT_DOC,
+            },
+            {
+                "name": "default-graph-uri",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "string"}},
+                "description": "Graphs whose union is the default graph (repeat the parameter for several).",
+            },
+            {
+                "name": "named-graph-uri",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "array", "items": {"type": "string"}},
+                "description": "Graphs visible to GRAPH clauses (repeat the parameter for several).",
+            },
+        ]
+    },
     responses={
         200: {"description": "Query results, or without `query` the SPARQL Service Description"},
         400: {"description": "The query does not parse, or is refused (e.g. SERVICE to a host not allowlisted)"},
@@ -90,34 +123,33 @@ def _no_update_here(settings: Settings) -> HTTPException:
         503: {"description": "The query ran longer than the timeout and was stopped, or every worker is busy"},
     },
 )
-async def sparql_get(
-    pool: PoolDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    request: Request,
-    query: Annotated[
-        str | None, Query(description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it: sd:.")
-    ] = None,
-    format: Annotated[str | None, Query(description=_FORMAT_DOC)] = None,
-    default_graph_uri: Annotated[
-        list[str], Query(alias="default-graph-uri", description="Graphs whose union is the default graph.")
-    ] = [],  # noqa: B006
-    named_graph_uri: Annotated[
-        list[str], Query(alias="named-graph-uri", description="Graphs visible to GRAPH clauses.")
-    ] = [],  # noqa: B006
-) -> Response:
+async def sparql_get(request: Request) -> Response:
     """The SPARQL 1.1 Protocol query operation. Without graph parameters the default graph is the union of all
     graphs (the guide, the ontology, the rights catalogue, derived citations) and every graph is a named graph.
 
     Results are negotiated by Accept (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML), or chosen
     with `format=`. Without `query`, the answer is the endpoint's SPARQL Service Description."""
-    if "update" in request.query_params:
+    # the parameters are read here rather than declared: this is the hot path, and FastAPI's per-request
+    # validation of repeated (list) parameters costs more than the query; they are documented in openapi_extra
+    params = request.query_params
+    state = request.app.state
+    settings: Settings = state.settings
+    if "update" in params:
         raise _no_update_here(settings)
+    query = params.get("query")
     if query is None:
-        return _service_description(store, request, format)
+        return _service_description(state.store, request, params.get("format"))
     if not query.strip():
         raise HTTPException(status_code=400, detail="the query parameter is empty")
-    return await _run(pool, settings, request, query, format, default_graph_uri, named_graph_uri)
+    return await _run(
+        state.pool,
+        settings,
+        request,
+        query,
+        params.get("format"),
+        params.getlist("default-graph-uri"),
+        params.getlist("named-graph-uri"),
+    )
 
 
 def _service_description(store: Store, request: Request, fmt: str | None) -> Response:
