@@ -284,3 +284,17 @@ def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None
         refused = second.post("/update", content="DROP ALL", headers=AUTH)
         assert refused.status_code == 403  # this run has no token: read-only
         assert _count(second, GRAPH) == 1
+
+
+def test_a_query_that_needs_too_much_memory_is_stopped_with_503() -> None:
+    hungry = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"  # sorts 30 million rows
+    settings = Settings(store="memory:", workers=1, worker_memory_mb=300, query_timeout=30)
+    with TestClient(create_app(settings)) as client:
+        started = time.monotonic()
+        r = client.get("/sparql", params={"query": hungry})
+        assert r.status_code == 503
+        assert "more memory than a query worker may use (300 MiB)" in r.text
+        assert time.monotonic() - started < 20  # stopped by the limit, not by the timeout
+        # the worker was replaced and the service goes on
+        assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
+        assert client.get("/health").json()["workers"] == 1

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     max_result_bytes: int = Field(
         default=50_000_000, ge=1, description="Largest serialised query result, in bytes; larger ones get 400."
     )
+    worker_memory_mb: int = Field(
+        default=2048,
+        ge=0,
+        description="Memory (address space) each query worker may use, in MiB; a query that needs more is stopped "
+        "and answered 503. 0: no limit. Raise it for large persistent stores (each worker holds a replica).",
+    )
     max_upload_bytes: int = Field(
         default=10_000_000, ge=1, description="Largest request body (data to validate, updates), in bytes (413)."
     )

@@ -16,6 +16,7 @@ import io
 import logging
 import os
 import pickle
+import resource
 import shutil
 import signal
 import socket
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from hrkg.binding import BindingValue, bind
-from hrkg.errors import HrkgError
+from hrkg.errors import HrkgError, StoreError
 from hrkg.namespaces import PREFIXES
 from hrkg.store import QueryResult, Store
 
@@ -62,6 +63,12 @@ _STARTUP_TIMEOUT = 300.0
 
 class QueryTimeoutError(HrkgError):
     """A query ran longer than the configured timeout and was stopped."""
+
+    http_status = 503
+
+
+class QueryStoppedError(HrkgError):
+    """A query whose worker ran out of memory and was replaced."""
 
     http_status = 503
 
@@ -101,6 +108,19 @@ class Job:
     named_graphs: tuple[str, ...] | None
     generation: int
     snapshot: str
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What a worker needs to start: its replica's snapshot, and the limits it enforces."""
+
+    snapshot: str
+    generation: int
+    url: str
+    services: tuple[str, ...]
+    max_bytes: int
+    #: address-space limit of the worker process in MiB (0: none); a query that needs more is stopped
+    memory_mb: int = 0
 
 
 class _Bounded(io.BytesIO):
@@ -167,10 +187,14 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
 # -- the worker process ------------------------------------------------------------------------------------------
 
 
-def _serve(conn: Connection, snapshot: str, generation: int, url: str, services: list[str], max_bytes: int) -> None:
+def _serve(conn: Connection, config: WorkerConfig) -> None:
     """A worker's life: load the replica, say ready, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it stops the workers
-    store = Store.replica(Path(snapshot), url=url)
+    if config.memory_mb:
+        limit = config.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    generation = config.generation
+    store = Store.replica(Path(config.snapshot), url=config.url)
     conn.send(("ready", generation))
     while True:
         try:
@@ -179,16 +203,28 @@ def _serve(conn: Connection, snapshot: str, generation: int, url: str, services:
             return
         if job is None:
             return
-        if job.generation != generation:
-            store = Store.replica(Path(job.snapshot), url=url)
-            generation = job.generation
         try:
-            reply: tuple[Any, ...] = ("ok", execute(store, job, services=services, max_bytes=max_bytes))
+            if job.generation != generation:
+                store = Store.replica(Path(job.snapshot), url=config.url)
+                generation = job.generation
+            answer = execute(store, job, services=config.services, max_bytes=config.max_bytes)
+            reply: tuple[Any, ...] = ("ok", answer)
         except HrkgError as exc:
             reply = ("error", exc.http_status, exc.message, exc.hint)
+        except MemoryError:
+            error = _out_of_memory(config.memory_mb)
+            reply = ("error", error.http_status, error.message, error.hint)
         except Exception as exc:  # reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
+
+
+def _out_of_memory(memory_mb: int) -> QueryStoppedError:
+    return QueryStoppedError(
+        f"the query needed more memory than a query worker may use ({memory_mb:,} MiB) and was stopped",
+        hint="narrow the query (fewer patterns without shared variables, a LIMIT, no ORDER BY over everything), "
+        "or ask the operator for a larger HRKG_WORKER_MEMORY_MB",
+    )
 
 
 def _frame(message: object) -> bytes:
@@ -237,7 +273,7 @@ class _Worker:
     side reads and writes the socket from the event loop, so a query costs no thread hand-off.
     """
 
-    def __init__(self, snapshot: Path, generation: int, url: str, services: list[str], max_bytes: int):
+    def __init__(self, config: WorkerConfig):
         self.sock, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
@@ -250,7 +286,7 @@ class _Worker:
             )
         finally:
             child.close()
-        self.sock.sendall(_frame((str(snapshot), generation, url, services, max_bytes)))
+        self.sock.sendall(_frame(config))
         self.sock.setblocking(False)
         self.ready = False
 
@@ -265,7 +301,10 @@ class _Worker:
             (size,) = struct.unpack("!i", _recv_exactly(self.sock, 4))
             self._check_ready(pickle.loads(_recv_exactly(self.sock, size)))
         except (TimeoutError, EOFError, OSError) as exc:
-            raise RuntimeError(f"a query worker did not start: {exc or type(exc).__name__}") from None
+            raise StoreError(
+                f"a query worker could not load the store: {exc or type(exc).__name__}",
+                hint="if the store is large, raise HRKG_WORKER_MEMORY_MB (each worker holds a replica of it)",
+            ) from None
         finally:
             self.sock.setblocking(False)
 
@@ -294,8 +333,7 @@ class _Worker:
 
 def serve(conn: Connection) -> None:
     """The worker's entry point (see :mod:`hrkg._worker`): read the configuration, then :func:`_serve`."""
-    snapshot, generation, url, services, max_bytes = conn.recv()
-    _serve(conn, snapshot, generation, url, services, max_bytes)
+    _serve(conn, conn.recv())
 
 
 class WorkerPool:
@@ -312,6 +350,7 @@ class WorkerPool:
         timeout: float = 10.0,
         services: Iterable[str] = (),
         max_bytes: int = 50_000_000,
+        memory_mb: int = 0,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -320,6 +359,7 @@ class WorkerPool:
         self.timeout = timeout
         self.services = sorted(services)
         self.max_bytes = max_bytes
+        self.memory_mb = memory_mb
         self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
@@ -344,7 +384,15 @@ class WorkerPool:
         return path
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._snapshot, self.generation, self.store.url, self.services, self.max_bytes)
+        config = WorkerConfig(
+            snapshot=str(self._snapshot),
+            generation=self.generation,
+            url=self.store.url,
+            services=tuple(self.services),
+            max_bytes=self.max_bytes,
+            memory_mb=self.memory_mb,
+        )
+        worker = _Worker(config)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -443,7 +491,11 @@ class WorkerPool:
                 ) from None
             healthy = True
         except (EOFError, OSError):
-            raise RuntimeError(f"a query worker exited (code {worker.process.poll()}) while running a query") from None
+            code = worker.process.wait(5)
+            if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+                log.warning("query worker died (code %s), probably out of memory: %s", code, query[:200])
+                raise _out_of_memory(self.memory_mb) from None
+            raise RuntimeError(f"a query worker exited (code {code}) while running a query") from None
         finally:  # also when the request is cancelled: a worker in the middle of a job is replaced
             if healthy:
                 self._idle.put_nowait(worker)

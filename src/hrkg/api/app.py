@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout=settings.query_timeout,
             services=settings.service_allowlist,
             max_bytes=settings.max_result_bytes,
+            memory_mb=settings.worker_memory_mb,
         )
         try:
             yield
