@@ -388,3 +388,18 @@ def test_a_version_iri_serves_that_version_of_its_module(client: TestClient) -> 
     old = client.get("/ontology/0.0.1/core", headers={"Accept": "text/plain"})
     assert old.status_code == 404
     assert __version__ in old.text
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_documentation_needs_no_cdn(client: TestClient, page: str) -> None:
+    html = client.get(page).text
+    scripts = html.split('src="')[1:]
+    assert scripts
+    for src in scripts:
+        url = src.split('"')[0]
+        assert url.startswith("/"), url  # served here: the page works offline
+        assert client.get(url).status_code == 200
+    assert "cdn" not in html
+    spec = client.get("/openapi.json").json()
+    assert spec["info"]["description"].strip().startswith("hrkg makes")
+    assert {"named queries", "validation", "sparql", "linked data"} <= {t["name"] for t in spec["tags"]}

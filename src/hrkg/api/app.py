@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hrkg import __version__
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             del app.state.pool, app.state.store, pool, store
             gc.collect()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # the documentation pages load their scripts from this server, not from a CDN
         title="hrkg",
         version=__version__,
         summary="BSR's human rights-based guide to genAI risk mitigation as a SPARQL-queryable knowledge graph.",
