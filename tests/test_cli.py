@@ -151,3 +151,12 @@ def test_serve_help_lists_the_safety_settings(runner: CliRunner) -> None:
     out = runner.invoke(main, ["serve", "--help"]).output
     for option in ("--workers", "--query-timeout", "HRKG_SERVICE_ALLOWLIST", "HRKG_UPDATE_TOKEN"):
         assert option in out
+
+
+def test_serve_reports_a_store_it_cannot_open_in_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = runner.invoke(main, ["serve", "--port", "1", "--store", f"oxigraph:{blocker}/store"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: cannot open the store at")
+    assert "Traceback" not in result.output

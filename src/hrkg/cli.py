@@ -104,14 +104,20 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     """
     import uvicorn
 
-    from hrkg.api import create_app
+    from hrkg.api.app import create_app, start_pool
+    from hrkg.store import open_store
 
     settings = get_settings().model_copy(
         update={"store": store_url, "host": host, "port": port, "workers": workers, "query_timeout": query_timeout}
     )
-    app = create_app(settings)
-    click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+    store = open_store(settings.store)  # errors here are one line, before the server starts
+    pool = start_pool(store, settings)
+    try:
+        app = create_app(settings, store=store, pool=pool)
+        click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+    finally:
+        pool.close()
 
 
 @main.command()

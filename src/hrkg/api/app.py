@@ -19,7 +19,7 @@ from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
 from hrkg.executor import WorkerPool
-from hrkg.store import open_store
+from hrkg.store import Store, open_store
 
 log = logging.getLogger("hrkg.api")
 
@@ -64,27 +64,39 @@ def error_response(
     return PlainTextResponse(text + "\n", status_code=status, headers=headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def start_pool(store: Store, settings: Settings) -> WorkerPool:
+    """The query workers for ``store``, with the limits of ``settings`` (returns once every worker is ready)."""
+    return WorkerPool(
+        store,
+        size=settings.workers,
+        timeout=settings.query_timeout,
+        services=settings.service_allowlist,
+        max_bytes=settings.max_result_bytes,
+        memory_mb=settings.worker_memory_mb,
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, pool: WorkerPool | None = None
+) -> FastAPI:
+    """The service. Without ``store`` and ``pool`` it opens the store and starts the workers when it starts, and
+    stops them when it stops; given them (as ``hrkg serve`` does, to report a store that cannot be opened as one
+    line before the server starts), it uses them and leaves closing them to the caller."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
         app.state.settings = settings
-        app.state.store = store = open_store(settings.store)
-        app.state.pool = pool = WorkerPool(
-            store,
-            size=settings.workers,
-            timeout=settings.query_timeout,
-            services=settings.service_allowlist,
-            max_bytes=settings.max_result_bytes,
-            memory_mb=settings.worker_memory_mb,
-        )
+        app.state.store = opened = store or open_store(settings.store)
+        app.state.pool = workers = pool or start_pool(opened, settings)
         try:
             yield
         finally:
-            pool.close()
+            if own:
+                workers.close()
             # release the store now, so that a persistent store's lock is free for the next opener
-            del app.state.pool, app.state.store, pool, store
+            del app.state.pool, app.state.store, workers, opened
             gc.collect()
 
     app = FastAPIOffline(  # the documentation pages load their scripts from this server, not from a CDN
