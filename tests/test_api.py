@@ -51,7 +51,7 @@ def test_get_ask_json(client: TestClient) -> None:
         ("application/sparql-results+xml", "application/sparql-results+xml", "xml"),
         ("text/csv", "text/csv", "csv"),
         ("text/tab-separated-values", "text/tab-separated-values", "tsv"),
-        ("text/html;q=0.9, text/csv;q=0.5", "text/csv", "csv"),
+        ("image/png;q=0.9, text/csv;q=0.5", "text/csv", "csv"),
         ("*/*", "application/sparql-results+json", "json"),
     ],
 )

@@ -113,7 +113,9 @@ def test_every_example_url_runs(client: TestClient, listing: list[dict[str, Any]
         assert "results" in r.json()
 
 
-def test_listing_as_html_has_a_working_form_per_query(client: TestClient, listing: list[dict[str, Any]]) -> None:
+def test_listing_as_html_has_a_working_form_per_query(
+    client: TestClient, listing: list[dict[str, Any]], lib: QueryLibrary
+) -> None:
     r = client.get("/queries", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
@@ -141,7 +143,7 @@ def test_listing_as_html_has_a_working_form_per_query(client: TestClient, listin
     for form in forms:
         entry = by_name[form["action"].removeprefix("/queries/")]
         assert set(form["fields"]) == {p["name"] for p in entry["parameters"]} | {"format"}
-        assert form["fields"]["format"][0] == "table"
+        assert form["fields"]["format"][0] == "html"
         for p in entry["parameters"]:
             if p["allowed"] is not None:
                 assert form["fields"][p["name"]] == ([""] if p["optional"] else []) + p["allowed"]
@@ -150,8 +152,11 @@ def test_listing_as_html_has_a_working_form_per_query(client: TestClient, listin
     params = {k: v[0] for k, v in recommend["fields"].items()}
     answer = client.get("/queries/recommend", params=params, headers={"Accept": "text/html"})
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/plain")
-    assert "rows)" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    rows = client.get("/queries/recommend", params={**params, "format": "json"}).json()["results"]["bindings"]
+    assert answer.text.count("<tr>") == len(rows) + 1  # the header row and one per answer
+    assert lib.get("recommend").title in answer.text
+    assert "format=csv" in answer.text  # the same answer to download
 
 
 def test_listing_is_escaped(client: TestClient, lib: QueryLibrary) -> None:
@@ -195,7 +200,7 @@ def test_optional_parameter_left_empty_is_unbound(client: TestClient) -> None:
         ("application/sparql-results+xml", "application/sparql-results+xml", "xml"),
         ("text/csv", "text/csv", "csv"),
         ("text/tab-separated-values", "text/tab-separated-values", "tsv"),
-        ("text/html;q=0.9, text/csv;q=0.5", "text/csv", "csv"),
+        ("image/png;q=0.9, text/csv;q=0.5", "text/csv", "csv"),
     ],
 )
 def test_result_formats_by_accept(client: TestClient, lib: QueryLibrary, accept: str, media: str, parser: str) -> None:

@@ -38,7 +38,7 @@ TABULAR = {
     "text/tab-separated-values": "text/tab-separated-values",
     "*/*": "application/sparql-results+json",
     "": "application/sparql-results+json",
-    "text/html;q=0.9, text/csv;q=0.8": "text/csv",
+    "image/png;q=0.9, text/csv;q=0.8": "text/csv",
 }
 GRAPH = {
     "text/turtle": "text/turtle",
@@ -262,3 +262,48 @@ def test_get_without_a_query_is_the_service_description(client: TestClient, acce
     assert (service, rdflib.URIRef(SD + "supportedLanguage"), rdflib.URIRef(SD + "SPARQL11Query")) in g
     names = {str(n) for n in g.objects(None, rdflib.URIRef(SD + "name"))}
     assert "https://w3id.org/hrkg/graph/ontology/core" in names
+
+
+# -- browsers get pages ------------------------------------------------------------------------------------------
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_select_results_as_a_page(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": QUERIES["select"]}, headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert "4 rows" in page
+    for level in LEVELS:
+        assert f'href="/attribution/{level}"' in page  # hrkg IRIs link to their pages here
+    assert "<textarea" in page  # the query, ready to edit and run again
+    assert "format=csv" in page  # and the same answer to download
+
+
+def test_a_browser_gets_graph_results_and_ask_as_a_page(client: TestClient) -> None:
+    graph = client.get("/sparql", params={"query": QUERIES["construct"]}, headers={"Accept": BROWSER})
+    assert graph.headers["content-type"].startswith("text/html")
+    assert f"{len(LEVELS)} triples" in graph.text
+    ask = client.get("/sparql", params={"query": QUERIES["ask"], "format": "html"})
+    assert "<strong>yes</strong>" in ask.text
+
+
+def test_the_endpoint_page_has_a_form_and_working_examples(client: TestClient) -> None:
+    r = client.get("/sparql", headers={"Accept": BROWSER})
+    assert r.headers["content-type"].startswith("text/html")
+    assert '<form method="get" action="/sparql">' in r.text
+    links = [href.split('"')[0].replace("&amp;", "&") for href in r.text.split('href="/sparql?')[1:]]
+    examples = [link for link in links if "format=html" in link]
+    assert len(examples) == 3
+    for link in examples:
+        page = client.get("/sparql?" + link)
+        assert page.status_code == 200
+        assert "<table>" in page.text
+
+
+def test_pages_escape_what_the_query_and_data_hold(client: TestClient) -> None:
+    hostile = 'SELECT ?x WHERE { BIND("</textarea><script>alert(1)</script>" AS ?x) }'
+    page = client.get("/sparql", params={"query": hostile, "format": "html"}).text
+    assert "<script>" not in page
+    assert "&lt;/textarea&gt;&lt;script&gt;" in page

@@ -57,7 +57,7 @@ LINKSET_MARKER = "/graph/links/"
 #: prefixes for Turtle output: the project's own plus the vocabularies of the descriptions
 TURTLE_PREFIXES: dict[str, str] = {**PREFIXES, "void": VOID, "sd": SD, "formats": FORMATS, "foaf": FOAF}
 #: media type -> format for RDF representations, Turtle first (the answer to ``*/*``)
-RDF_OFFERS: dict[str, str] = {**GRAPH, "application/json": "jsonld"}
+RDF_OFFERS: dict[str, str] = {**{m: f for m, f in GRAPH.items() if f != "html"}, "application/json": "jsonld"}
 HTML_OFFERS: dict[str, str] = {"text/html": "html", "application/xhtml+xml": "html"}
 _RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,

@@ -13,6 +13,7 @@ TABULAR: dict[str, str] = {
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
     "text/plain": "table",
+    "text/html": "html",  # last: only browsers ask for it, and they get a page
 }
 GRAPH: dict[str, str] = {
     "text/turtle": "turtle",
@@ -20,6 +21,7 @@ GRAPH: dict[str, str] = {
     "application/ld+json": "jsonld",
     "application/rdf+xml": "rdfxml",
     "text/plain": "ntriples",
+    "text/html": "html",
 }
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hrkg.api.deps import PoolDep, StoreDep
 from hrkg.api.negotiation import TABULAR, choose, negotiate
+from hrkg.api.pages import WORKER_FORMAT, results_page
 from hrkg.errors import ParameterError, UnknownQueryError
 from hrkg.queries import NamedQuery, Parameter, QueryLibrary
 from hrkg.results import MEDIA_TYPES
@@ -39,7 +40,14 @@ _TEXT = {"application/sparql-query": "sparql", "text/plain": "text"}
 _FORMAT_DOC = "Result format when the Accept header cannot be set (browsers): json, xml, csv, tsv or table."
 _NAME_DOC = "The name of a named query, as listed by GET /queries (e.g. appropriate-actions)."
 _CLI_HINT = re.compile(r"add --param (\S+)=VALUE")
-_FORM_FORMATS = (("table", "text table"), ("csv", "CSV"), ("tsv", "TSV"), ("json", "SPARQL JSON"), ("xml", "XML"))
+_FORM_FORMATS = (
+    ("html", "a table (web page)"),
+    ("table", "text table"),
+    ("csv", "CSV"),
+    ("tsv", "TSV"),
+    ("json", "SPARQL JSON"),
+    ("xml", "XML"),
+)
 
 
 def library(store: Store) -> QueryLibrary:
@@ -260,6 +268,10 @@ async def run_named_query(
         raise HTTPException(
             status_code=406, detail="no acceptable result format; offered: " + ", ".join(sorted(set(TABULAR)))
         )
+    if chosen == "html":
+        answer = await pool.run(query.text, fmt=WORKER_FORMAT["select"], bindings=bound)
+        page = results_page(answer, query=query.text, title=query.title, editable=False, download=params)
+        return HTMLResponse(page, headers={"Vary": "Accept"})
     answer = await pool.run(query.text, fmt=chosen, bindings=bound)
     return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
 

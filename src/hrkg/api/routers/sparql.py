@@ -7,10 +7,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from hrkg.api.deps import PoolDep, SettingsDep, StoreDep, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR, choose
+from hrkg.api.pages import WORKER_FORMAT, form_page, results_page
 from hrkg.config import Settings
 from hrkg.executor import WorkerPool
 from hrkg.guard import is_update, query_form
@@ -64,12 +65,15 @@ async def _run(
             status_code=406,
             detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers))),
         )
+    page = chosen == "html"
     answer = await pool.run(
         query,
-        fmt=chosen,
+        fmt=WORKER_FORMAT["graph" if offers is GRAPH else "select"] if page else chosen,
         default_graphs=default_graph_uri or None,
         named_graphs=named_graph_uri or None,
     )
+    if page:
+        return HTMLResponse(results_page(answer, query=query), headers={"Vary": "Accept"})
     return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
 
 
@@ -156,7 +160,7 @@ def _service_description(store: Store, request: Request, fmt: str | None) -> Res
     from hrkg.api.describe import rdf_response, service_description
 
     endpoint = str(request.url.replace(query=""))
-    return rdf_response(service_description(store, endpoint), request, fmt)
+    return rdf_response(service_description(store, endpoint), request, fmt, page=form_page)
 
 
 @router.post(
