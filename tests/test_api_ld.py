@@ -403,3 +403,30 @@ def test_api_documentation_needs_no_cdn(client: TestClient, page: str) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["info"]["description"].strip().startswith("hrkg makes")
     assert {"named queries", "validation", "sparql", "linked data"} <= {t["name"] for t in spec["tags"]}
+
+
+@pytest.mark.parametrize("path", ["/ontology", "/right/privacy", "/queries", "/.well-known/void", "/health"])
+def test_head_is_get_without_the_body(client: TestClient, path: str) -> None:
+    get = client.get(path, headers={"Accept": "text/turtle"})
+    head = client.head(path, headers={"Accept": "text/turtle"})
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.content == b""
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/ontology/", "/ontology"),
+        ("/right/privacy/", "/right/privacy"),
+        ("/ontology/core/?format=turtle", "/ontology/core?format=turtle"),
+    ],
+)
+def test_a_trailing_slash_redirects_to_the_resource(client: TestClient, path: str, target: str) -> None:
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 308
+    assert r.headers["location"] == target
+
+
+def test_a_trailing_slash_on_nothing_is_still_404(client: TestClient) -> None:
+    assert client.get("/no-such-thing/", follow_redirects=False).status_code == 404

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hrkg import __version__
 from hrkg.api.routers import health, ld, queries, sparql, validate
@@ -48,6 +49,25 @@ _TAGS = [
     {"name": "linked data", "description": "The ontology, dereferenceable terms, VoID and the JSON-LD context."},
     {"name": "service", "description": "Health and what is loaded."},
 ]
+
+
+class HeadAsGet:
+    """Answer HEAD as GET without the body (RFC 9110): link checkers and linked-data clients probe with HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def error_response(
@@ -114,6 +134,7 @@ def create_app(
     app.include_router(validate.router)
     app.include_router(ld.router)
 
+    app.add_middleware(HeadAsGet)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,11 +8,12 @@ route of the app.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from hrkg import __version__
 from hrkg.api.deps import StoreDep
@@ -156,6 +157,10 @@ def resource(path: str, store: StoreDep, request: Request, format: FormatParam =
     described = describe_resource(store, iri) if iri else []
     incoming, incoming_labels = incoming_links(store, iri) if iri else ([], {})
     if not described and not incoming:
+        stripped = "/" + path.strip("/")
+        if path.endswith("/") and stripped != "/" and _exists(store, request, stripped):
+            # `/ontology/`, `/right/privacy/`: the resource or page without the slash
+            return RedirectResponse(stripped + (f"?{request.url.query}" if request.url.query else ""), 308)
         shown = iri or HRKG_BASE + path.encode("unicode_escape").decode("ascii")
         return not_found(request, "Not found", f"The knowledge graph says nothing about {shown}.", list(_HOME_LINKS))
 
@@ -164,3 +169,23 @@ def resource(path: str, store: StoreDep, request: Request, format: FormatParam =
         return resource_page(iri, described, labels=labels, incoming=incoming)
 
     return rdf_response(described or incoming, request, format, page=page)
+
+
+def _exists(store: Store, request: Request, path: str) -> bool:
+    """Whether ``path`` names a page of this service or a resource the knowledge graph mentions."""
+    for route in _flat(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and getattr(route, "path", None) != "/{path:path}" and regex.match(path):
+            return True
+    iri = HRKG_BASE + path.lstrip("/")
+    return iri in store.graphs() or bool(describe_resource(store, iri)) or bool(incoming_links(store, iri)[0])
+
+
+def _flat(routes: Iterable[object]) -> Iterator[object]:
+    """The routes, with included routers opened up."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat(inner.routes)
+        else:
+            yield route
