@@ -520,6 +520,7 @@ th,td{border-bottom:1px solid #e3e3e3;padding:.35rem .5rem;text-align:left;verti
 th{background:#f7f7f7;font-weight:600}td ul{margin:0;padding-left:1.1rem}
 .iri{color:#555;font-size:.9em}.lang{color:#777;font-size:.8em}.definition{font-size:1.05em;max-width:48rem}
 :target{background:#fff4c2}
+label{display:block;margin:.3rem 0}section{border-top:1px solid #ddd;padding:.5rem 0 1rem}.param{color:#555}
 """.strip()
 _NAV = (
     ("/", "hrkg"),

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hrkg.api.deps import PoolDep, StoreDep
+from hrkg.api.describe import html_page
 from hrkg.api.negotiation import TABULAR, choose, negotiate
 from hrkg.api.pages import WORKER_FORMAT, results_page
 from hrkg.errors import ParameterError, UnknownQueryError
@@ -116,12 +117,7 @@ def _listing(lib: QueryLibrary, request: Request) -> list[dict[str, Any]]:
 def _page(entries: list[dict[str, Any]], request: Request) -> str:
     e = html.escape
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>hrkg named queries</title>',
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.45}"
-        "section{border-top:1px solid #ccc;padding:.5rem 0 1rem}label{display:block;margin:.3rem 0}"
-        "code{font-size:.95em}.param{color:#555}</style></head><body>",
-        "<h1>hrkg named queries</h1>",
+        "<h1>Named queries</h1>",
         "<p>Questions a practitioner can ask the knowledge graph of BSR's human rights-based guide to genAI risk "
         "mitigation, without writing SPARQL. Choose the values and run a query; every answer says where in the "
         "guide (or the UNGPs, or which article) it comes from. The same list as JSON: "
@@ -165,8 +161,7 @@ def _page(entries: list[dict[str, Any]], request: Request) -> str:
             '<p><button type="submit">Run</button> '
             f'<a href="{e(sparql)}?format=text">see the SPARQL</a></p></form></section>',
         ]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return html_page("Named queries - hrkg", "\n".join(parts))
 
 
 @router.get(
