@@ -298,3 +298,11 @@ def test_a_query_that_needs_too_much_memory_is_stopped_with_503() -> None:
         # the worker was replaced and the service goes on
         assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
         assert client.get("/health").json()["workers"] == 1
+
+
+def test_every_worker_sees_an_update() -> None:
+    update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "seen" }} }}'
+    with TestClient(create_app(Settings(store="memory:", update_token=TOKEN, workers=2))) as client:
+        assert [_count(client, GRAPH) for _ in range(4)] == [0, 0, 0, 0]  # both workers have answered
+        assert client.post("/update", content=update, headers=AUTH).status_code == 204
+        assert [_count(client, GRAPH) for _ in range(6)] == [1] * 6
