@@ -37,6 +37,7 @@ import pyoxigraph as ox
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import HrkgError, StoreError
 from hrkg.namespaces import PREFIXES
+from hrkg.results import RDF_FORMATS, serialize
 from hrkg.store import QueryResult, Store
 
 if TYPE_CHECKING:
@@ -49,12 +50,6 @@ _RESULT_FORMATS = {
     "xml": ox.QueryResultsFormat.XML,
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
 }
 #: the format used when the requested one does not fit the result's form
 _FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
@@ -150,21 +145,11 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
     raw = store.evaluate(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, services=services)
     kind = "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
     fmt = job.fmt
-    fits = _RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
+    fits = RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
     if fmt not in fits and fmt != "table":
         fmt = _FALLBACK[kind]
     if fmt == "table":
-        from hrkg.results import serialize
-
-        if isinstance(raw, ox.QueryBoolean):
-            result = QueryResult(kind="ask", boolean=bool(raw))
-        elif isinstance(raw, ox.QuerySolutions):
-            variables = [v.value for v in raw.variables]
-            result = QueryResult(
-                kind="select", variables=variables, rows=[{v: s[v] for v in variables if s[v] is not None} for s in raw]
-            )
-        else:
-            result = QueryResult(kind="graph", triples=list(raw))
+        result = QueryResult.of(raw)
         body = serialize(result, "table").encode("utf-8")
         if len(body) > max_bytes:
             raise _too_large(max_bytes)
@@ -174,9 +159,9 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
         if isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
             raw.serialize(sink, format=_RESULT_FORMATS[fmt])
         elif fmt == "turtle":
-            ox.serialize(raw, sink, format=_RDF_FORMATS[fmt], prefixes=PREFIXES)
+            ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES)
         else:
-            ox.serialize(raw, sink, format=_RDF_FORMATS[fmt])
+            ox.serialize(raw, sink, format=RDF_FORMATS[fmt])
     except OSError:
         if sink.exceeded:
             raise _too_large(max_bytes) from None

@@ -31,7 +31,8 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
 }
-_RDF_FORMATS = {
+#: our RDF format names -> pyoxigraph's
+RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
@@ -105,7 +106,7 @@ def serialize(result: QueryResult, fmt: str) -> str:
         kwargs: dict[str, Any] = {}
         if fmt == "turtle":
             kwargs["prefixes"] = PREFIXES
-        data = ox.serialize(result.triples, format=_RDF_FORMATS[fmt], **kwargs)
+        data = ox.serialize(result.triples, format=RDF_FORMATS[fmt], **kwargs)
         return data.decode("utf-8") if data else ""
     if fmt not in TABULAR:
         raise HrkgError(f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR))

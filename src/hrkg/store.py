@@ -61,6 +61,17 @@ class QueryResult:
     boolean: bool = False
     triples: list[ox.Triple] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
+        """The engine's (lazy) result, read completely."""
+        if isinstance(raw, ox.QueryBoolean):
+            return cls(kind="ask", boolean=bool(raw))
+        if isinstance(raw, ox.QuerySolutions):
+            variables = [v.value for v in raw.variables]
+            rows = [{v: s[v] for v in variables if s[v] is not None} for s in raw]
+            return cls(kind="select", variables=variables, rows=rows)
+        return cls(kind="graph", triples=list(raw))
+
     def text_rows(self) -> list[dict[str, str]]:
         """SELECT rows with each value as text (see :func:`lexical`); unbound variables are left out."""
         return [{k: lexical(v) for k, v in row.items()} for row in self.rows]
@@ -203,13 +214,7 @@ class Store:
         raw = self.evaluate(
             sparql, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs, services=services
         )
-        if isinstance(raw, ox.QueryBoolean):
-            return QueryResult(kind="ask", boolean=bool(raw))
-        if isinstance(raw, ox.QuerySolutions):
-            variables = [v.value for v in raw.variables]
-            rows = [{v: s[v] for v in variables if s[v] is not None} for s in raw]
-            return QueryResult(kind="select", variables=variables, rows=rows)
-        return QueryResult(kind="graph", triples=list(raw))
+        return QueryResult.of(raw)
 
     def evaluate(
         self,

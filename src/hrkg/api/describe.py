@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from hrkg.api.negotiation import GRAPH, choose
 from hrkg.namespaces import HRKG, HRKG_BASE, PREFIXES, shorten
-from hrkg.results import MEDIA_TYPES
+from hrkg.results import MEDIA_TYPES, RDF_FORMATS
 from hrkg.store import Store, Term, lexical
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -59,12 +59,6 @@ TURTLE_PREFIXES: dict[str, str] = {**PREFIXES, "void": VOID, "sd": SD, "formats"
 #: media type -> format for RDF representations, Turtle first (the answer to ``*/*``)
 RDF_OFFERS: dict[str, str] = {**{m: f for m, f in GRAPH.items() if f != "html"}, "application/json": "jsonld"}
 HTML_OFFERS: dict[str, str] = {"text/html": "html", "application/xhtml+xml": "html"}
-_RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 #: the formats the service answers in (SPARQL results and RDF), as W3C format IRIs
 _RESULT_FORMATS = (
     "SPARQL_Results_JSON",
@@ -462,7 +456,7 @@ def serialize_rdf(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     ordered = sorted(triples, key=_order)
     if fmt == "turtle":
         return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes(ordered)) or b""
-    return ox.serialize(ordered, format=_RDF_FORMATS[fmt]) or b""
+    return ox.serialize(ordered, format=RDF_FORMATS[fmt]) or b""
 
 
 def not_acceptable(offers: Mapping[str, str]) -> PlainTextResponse:
