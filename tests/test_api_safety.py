@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from hrkg.api import create_app
 from hrkg.config import Settings
+from hrkg.resources import Resources
 from hrkg.store import Store
 from live import Recorder, hrkg_server
 
@@ -306,3 +307,22 @@ def test_every_worker_sees_an_update() -> None:
         assert [_count(client, GRAPH) for _ in range(4)] == [0, 0, 0, 0]  # both workers have answered
         assert client.post("/update", content=update, headers=AUTH).status_code == 204
         assert [_count(client, GRAPH) for _ in range(6)] == [1] * 6
+
+
+def test_a_long_validation_is_stopped_and_the_service_goes_on(res: Resources) -> None:
+    """Validation runs in a worker too: pySHACL is pure Python and would hold the service's event loop."""
+    example = (res.data / "examples" / "broken-causing-deployer.yaml").read_bytes()
+    settings = Settings(store="memory:", workers=1, validate_timeout=0.2)
+    with TestClient(create_app(settings)) as client:
+        started = time.monotonic()
+        r = client.post(
+            "/validate",
+            content=example,
+            params={"engine": "pyshacl"},
+            headers={"Content-Type": "application/yaml"},
+        )
+        assert r.status_code == 503
+        assert "the validation ran longer than 0.2 s and was stopped" in r.text
+        assert "HRKG_VALIDATE_TIMEOUT" in r.text
+        assert time.monotonic() - started < 10
+        assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     query_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a query may run before it is stopped and answered 503."
     )
+    validate_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds a POST /validate may take before it is stopped and answered 503."
+    )
     max_query_length: int = Field(default=100_000, ge=1, description="Longest SPARQL query text accepted (413).")
     max_result_bytes: int = Field(
         default=50_000_000, ge=1, description="Largest serialised query result, in bytes; larger ones get 400."

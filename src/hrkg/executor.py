@@ -1,8 +1,10 @@
 """Queries from the service run in worker processes, so that a runaway query can be stopped.
 
 Neither pyoxigraph nor rdflib can cancel a running query from Python; a process can be killed. The service keeps a
-small pool of workers, each holding an in-memory replica of the store, loaded from an N-Quads snapshot that the
-service writes when it starts and again after every update. A query gets an idle worker, runs there and comes back
+small pool of workers, each holding an in-memory replica of the store: the embedded store is loaded from the
+same files the same way (so that every answer, down to the order within a GROUP_CONCAT, is the one the command line
+gives), a persistent store from an N-Quads snapshot the service writes when it starts; after every update, all
+from a new snapshot. A query gets an idle worker, runs there and comes back
 already serialised in the negotiated format. When it runs longer than the timeout its worker is killed and replaced,
 the client gets 503, and the other workers go on serving. Results are serialised into a bounded buffer, so an
 oversized result is refused without being held in memory whole.
@@ -97,19 +99,57 @@ class Answer:
 
 @dataclass(frozen=True)
 class Job:
+    """A SPARQL query to answer in the given format."""
+
     query: str
     fmt: str
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
     generation: int
-    snapshot: str
+    snapshot: str | None
+
+    what = "query"
+
+    def run(self, store: Store, config: WorkerConfig) -> Answer:
+        return execute(store, self, services=config.services, max_bytes=config.max_bytes)
+
+
+@dataclass(frozen=True)
+class ValidationJob:
+    """Organisation data (a request body) to check against the rules, and the report format to answer in."""
+
+    body: bytes
+    media_type: str
+    engine: str
+    severity: str
+    suggest: bool
+    fmt: str
+    generation: int
+    snapshot: str | None
+
+    what = "validation"
+
+    def run(self, store: Store, config: WorkerConfig) -> Answer:
+        from hrkg.check import check_text
+
+        text = check_text(
+            self.body,
+            media_type=self.media_type,
+            store=store,
+            engine=self.engine,
+            severity=self.severity,
+            suggest=self.suggest,
+            fmt=self.fmt,
+        )
+        return Answer(text.encode("utf-8"), self.fmt, "report")
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    """What a worker needs to start: its replica's snapshot, and the limits it enforces."""
+    """What a worker needs to start: where its replica comes from, and the limits it enforces."""
 
-    snapshot: str
+    #: the N-Quads file to load; None: open the store URL (``memory:``) as the service did
+    snapshot: str | None | None
     generation: int
     url: str
     services: tuple[str, ...]
@@ -179,7 +219,7 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         limit = config.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     generation = config.generation
-    store = Store.replica(Path(config.snapshot), url=config.url)
+    store = Store.replica(Path(config.snapshot), url=config.url) if config.snapshot else Store.fresh(config.url)
     conn.send(("ready", generation))
     while True:
         try:
@@ -190,10 +230,9 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
             return
         try:
             if job.generation != generation:
-                store = Store.replica(Path(job.snapshot), url=config.url)
+                store = Store.replica(Path(job.snapshot or ""), url=config.url)
                 generation = job.generation
-            answer = execute(store, job, services=config.services, max_bytes=config.max_bytes)
-            reply: tuple[Any, ...] = ("ok", answer)
+            reply: tuple[Any, ...] = ("ok", job.run(store, config))
         except HrkgError as exc:
             reply = ("error", exc.http_status, exc.message, exc.hint)
         except MemoryError:
@@ -336,6 +375,7 @@ class WorkerPool:
         services: Iterable[str] = (),
         max_bytes: int = 50_000_000,
         memory_mb: int = 0,
+        validate_timeout: float = 60.0,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -345,11 +385,13 @@ class WorkerPool:
         self.services = sorted(services)
         self.max_bytes = max_bytes
         self.memory_mb = memory_mb
+        self.validate_timeout = validate_timeout
         self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
         self.generation = 0
-        self._snapshot = self._write_snapshot()
+        # the embedded store is rebuilt from its files in each worker; anything else is copied through a snapshot
+        self._snapshot: Path | None = None if store.url == "memory:" else self._write_snapshot()
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._closed = False
@@ -370,7 +412,7 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         config = WorkerConfig(
-            snapshot=str(self._snapshot),
+            snapshot=None if self._snapshot is None else str(self._snapshot),
             generation=self.generation,
             url=self.store.url,
             services=tuple(self.services),
@@ -427,8 +469,6 @@ class WorkerPool:
         Raises :class:`QueryTimeoutError` (the worker is replaced), :class:`ServiceBusyError` when no worker became
         free within the timeout, or the query's own :class:`HrkgError` (syntax, refused SERVICE, size limit).
         """
-        if self._closed:
-            raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
         if bindings:
             query = bind(query, bindings)
         job = Job(
@@ -437,17 +477,41 @@ class WorkerPool:
             default_graphs=None if default_graphs is None else tuple(default_graphs),
             named_graphs=None if named_graphs is None else tuple(named_graphs),
             generation=self.generation,
-            snapshot=str(self._snapshot),
+            snapshot=None if self._snapshot is None else str(self._snapshot),
         )
+        return await self._submit(job, self.timeout, query[:200])
+
+    async def validate(
+        self, body: bytes, *, media_type: str, engine: str, severity: str, suggest: bool, fmt: str
+    ) -> Answer:
+        """Check organisation data in a worker (parse, validate, render the report) within the validation timeout.
+
+        pySHACL is pure Python: in the service's own process a large upload would hold the event loop for minutes;
+        in a worker it is stopped like a runaway query."""
+        job = ValidationJob(
+            body=body,
+            media_type=media_type,
+            engine=engine,
+            severity=severity,
+            suggest=suggest,
+            fmt=fmt,
+            generation=self.generation,
+            snapshot=None if self._snapshot is None else str(self._snapshot),
+        )
+        return await self._submit(job, self.validate_timeout, f"{len(body):,} bytes of {media_type}, {engine}")
+
+    async def _submit(self, job: Job | ValidationJob, timeout: float, summary: str) -> Answer:
+        if self._closed:
+            raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
         try:
             worker = self._idle.get_nowait()
         except asyncio.QueueEmpty:
             try:
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout(timeout):
                     worker = await self._idle.get()
             except TimeoutError:
                 raise ServiceBusyError(
-                    f"all {self.size} query workers stayed busy for {self.timeout:g} s",
+                    f"all {self.size} query workers stayed busy for {timeout:g} s",
                     hint="retry later; long-running queries hold the workers",
                 ) from None
         healthy = False
@@ -459,28 +523,26 @@ class WorkerPool:
             except OSError:
                 if worker.alive:
                     raise
-                # it died while idle (killed from outside): replace it rather than fail the query
+                # it died while idle (killed from outside): replace it rather than fail the job
                 self._retire(worker, kill=True)
                 worker = self._spawn()
                 await worker.wait_ready()
                 await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
             try:
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout(timeout):
                     reply = await _read_frame(worker.sock)
             except TimeoutError:
-                log.warning("query stopped after %.1f s: %s", time.monotonic() - started, query[:200])
+                log.warning("%s stopped after %.1f s: %s", job.what, time.monotonic() - started, summary)
                 raise QueryTimeoutError(
-                    f"the query ran longer than {self.timeout:g} s and was stopped",
-                    hint="narrow the query (fewer patterns without shared variables, a LIMIT), or ask the "
-                    "operator for a longer HRKG_QUERY_TIMEOUT",
+                    f"the {job.what} ran longer than {timeout:g} s and was stopped", hint=_TIMEOUT_HINTS[job.what]
                 ) from None
             healthy = True
         except (EOFError, OSError):
             code = worker.process.wait(5)
             if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
-                log.warning("query worker died (code %s), probably out of memory: %s", code, query[:200])
+                log.warning("worker died (code %s), probably out of memory: %s", code, summary)
                 raise _out_of_memory(self.memory_mb) from None
-            raise RuntimeError(f"a query worker exited (code {code}) while running a query") from None
+            raise RuntimeError(f"a query worker exited (code {code}) while running a {job.what}") from None
         finally:  # also when the request is cancelled: a worker in the middle of a job is replaced
             if healthy:
                 self._idle.put_nowait(worker)
@@ -493,4 +555,11 @@ class WorkerPool:
             return answer
         if reply[0] == "error":
             raise _RemoteError(reply[2], hint=reply[3], status=reply[1])
-        raise RuntimeError(f"a query failed in a worker: {reply[1]}")
+        raise RuntimeError(f"a {job.what} failed in a worker: {reply[1]}")
+
+
+_TIMEOUT_HINTS = {
+    "query": "narrow the query (fewer patterns without shared variables, a LIMIT), or ask the operator for a "
+    "longer HRKG_QUERY_TIMEOUT",
+    "validation": "send less data at a time, use engine=fast, or ask the operator for a longer HRKG_VALIDATE_TIMEOUT",
+}

@@ -273,6 +273,15 @@ class Store:
         self._store.dump(str(path), format=ox.RdfFormat.N_QUADS)
 
     @classmethod
+    def fresh(cls, url: str) -> Store:
+        """A replica of the embedded store (``memory:``) built as :func:`open_store` builds it, so that its answers
+        are the original's down to the order of solutions; without the bookkeeping graph."""
+        store = open_store(url)
+        store._store.remove_graph(_META_GRAPH)
+        store.all_visible = True
+        return store
+
+    @classmethod
     def replica(cls, path: Path, *, url: str, res: Resources | None = None) -> Store:
         """An in-memory copy of a store from the N-Quads file :meth:`dump` wrote (nothing else is loaded)."""
         ox_store = ox.Store()

@@ -93,6 +93,7 @@ def start_pool(store: Store, settings: Settings) -> WorkerPool:
         services=settings.service_allowlist,
         max_bytes=settings.max_result_bytes,
         memory_mb=settings.worker_memory_mb,
+        validate_timeout=settings.validate_timeout,
     )
 
 

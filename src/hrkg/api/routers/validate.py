@@ -11,23 +11,17 @@ from collections.abc import Mapping
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from hrkg.api.deps import SettingsDep, StoreDep, media_type, read_body
+from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
 from hrkg.api.negotiation import choose
-from hrkg.errors import HrkgError, InputError
+from hrkg.errors import HrkgError
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
-from hrkg.orgdata import parse_organisation_text
 from hrkg.report import MEDIA_TYPES as REPORT_TYPES
-from hrkg.report import render
-from hrkg.store import Store
-from hrkg.validate import Engine, Severity, validate
+from hrkg.validate import Engine, Severity
 
 router = APIRouter(tags=["validation"])
 
-#: the name of the document in messages
-SOURCE = "request body"
 #: report formats by media type, in server preference order (the first is the default)
 REPORTS: dict[str, str] = {
     "application/json": "json",
@@ -55,39 +49,6 @@ def _choice(name: str, value: str, allowed: Mapping[str, _T]) -> _T:
 
 def _accepted_types() -> str:
     return ", ".join(sorted(INPUT_TYPES))
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = body[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
-        raise InputError(
-            "the body is not UTF-8 text", source=SOURCE, line=line, column=column, hint="send the data as UTF-8"
-        ) from None
-
-
-def _located(exc: InputError) -> InputError:
-    """The parse error with its position spelled out (``request body, line 3, column 7: ...``)."""
-    if exc.line is None:
-        return exc
-    where = exc.source + f":{exc.line}" + (f":{exc.column}" if exc.column is not None else "")
-    detail = exc.message.removeprefix(f"{where}: ")
-    position = f"line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
-    located = InputError(f"{position}: {detail}", source=exc.source, hint=exc.hint)
-    located.line, located.column = exc.line, exc.column
-    return located
-
-
-def _check(body: bytes, ctype: str, store: Store, engine: Engine, severity: Severity, suggest: bool, fmt: str) -> str:
-    try:
-        data = parse_organisation_text(_decode(body), media_type=ctype, source=SOURCE)
-    except InputError as exc:
-        raise _located(exc) from None
-    report = validate(data, store=store, engine=engine, suggest=suggest)
-    return render(report.at_least(severity), fmt)
 
 
 @router.post(
@@ -122,7 +83,7 @@ def _check(body: bytes, ctype: str, store: Store, engine: Engine, severity: Seve
     },
 )
 async def validate_data(
-    store: StoreDep,
+    pool: PoolDep,
     settings: SettingsDep,
     request: Request,
     engine: Annotated[
@@ -177,5 +138,7 @@ async def validate_data(
             status_code=406, detail="no acceptable report format; offered: " + ", ".join(sorted(REPORTS))
         )
     body = await read_body(request, settings.max_upload_bytes)
-    text = await run_in_threadpool(_check, body, ctype, store, chosen_engine, minimum, suggestions, fmt)
-    return Response(text, media_type=REPORT_TYPES[fmt], headers={"Vary": "Accept"})
+    answer = await pool.validate(
+        body, media_type=ctype, engine=chosen_engine, severity=minimum, suggest=suggestions, fmt=fmt
+    )
+    return Response(answer.body, media_type=REPORT_TYPES[fmt], headers={"Vary": "Accept"})

@@ -1,0 +1,54 @@
+"""Check organisation data sent as text (an HTTP request body) and render the report: what ``POST /validate`` runs,
+in a query worker (see :mod:`hrkg.executor`), with the same parser, rules and report as ``hrkg validate``."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from hrkg.errors import InputError
+from hrkg.orgdata import parse_organisation_text
+from hrkg.report import render
+from hrkg.store import Store
+from hrkg.validate import Engine, Severity, validate
+
+#: the name of the document in messages
+SOURCE = "request body"
+
+
+def check_text(
+    body: bytes, *, media_type: str, store: Store, engine: str, severity: str, suggest: bool, fmt: str
+) -> str:
+    """The report on ``body`` (organisation data in ``media_type``) in ``fmt``, findings at least ``severity``.
+
+    A body that cannot be read raises :class:`InputError` whose message starts with the line and column.
+    """
+    try:
+        data = parse_organisation_text(_decode(body), media_type=media_type, source=SOURCE)
+    except InputError as exc:
+        raise _located(exc) from None
+    report = validate(data, store=store, engine=cast(Engine, engine), suggest=suggest)
+    return render(report.at_least(cast(Severity, severity)), fmt)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = body[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        raise InputError(
+            "the body is not UTF-8 text", source=SOURCE, line=line, column=column, hint="send the data as UTF-8"
+        ) from None
+
+
+def _located(exc: InputError) -> InputError:
+    """The parse error with its position spelled out (``request body, line 3, column 7: ...``)."""
+    if exc.line is None:
+        return exc
+    where = exc.source + f":{exc.line}" + (f":{exc.column}" if exc.column is not None else "")
+    detail = exc.message.removeprefix(f"{where}: ")
+    position = f"line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
+    located = InputError(f"{position}: {detail}", source=exc.source, hint=exc.hint)
+    located.line, located.column = exc.line, exc.column
+    return located
