@@ -4,6 +4,7 @@ and no internals in error bodies. Against a real server where timing and process
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -326,3 +327,40 @@ def test_a_long_validation_is_stopped_and_the_service_goes_on(res: Resources) ->
         assert "HRKG_VALIDATE_TIMEOUT" in r.text
         assert time.monotonic() - started < 10
         assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
+
+
+HOSTILE = {
+    "deep groups": ("SELECT * WHERE " + "{" * 40000 + "}" * 40000, 400, "levels deep"),
+    "deep expression": ("SELECT * WHERE { FILTER(" + "(" * 20000 + "1" + ")" * 20000 + ") }", 400, "levels deep"),
+    "deep optionals": ("SELECT * WHERE { " + "OPTIONAL { " * 3000 + "?s ?p ?o" + " }" * 3000 + " }", 400, "deep"),
+    "NUL in a literal": ('SELECT * WHERE { ?s ?p "\x00" }', 200, '"bindings":[]'),
+    "a 90,000-character IRI": ("ASK { <http://e/" + "a" * 90000 + "> ?p ?o }", 200, '"boolean":false'),
+    "catastrophic regex": ('SELECT * WHERE { BIND(REGEX("' + "a" * 5000 + '!", "^(a+)+$") AS ?x) }', 200, "false"),
+    "15,000 VALUES": ("SELECT * WHERE { VALUES ?x { " + " ".join(map(str, range(15000))) + " } }", 200, '"14999"'),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_queries_get_a_clear_answer_and_leave_the_service_up(writable: TestClient, name: str) -> None:
+    query, status, words = HOSTILE[name]
+    r = writable.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == status, r.text[:300]
+    assert words in r.text
+    assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
+
+
+def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(writable: TestClient) -> None:
+    pool = writable.app.state.pool  # type: ignore[attr-defined]
+    (worker,) = list(pool._all)
+
+    def crash() -> None:
+        time.sleep(0.5)
+        worker.process.send_signal(signal.SIGSEGV)
+
+    thread = threading.Thread(target=crash)
+    thread.start()
+    r = writable.get("/sparql", params={"query": RUNAWAY})
+    thread.join()
+    assert r.status_code == 503
+    assert "crashed the worker that ran it" in r.text
+    assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True

@@ -36,7 +36,7 @@ def term_to_sparql(term: BindingValue) -> str:
 
 
 def tokens(query: str) -> Iterator[tuple[int, str]]:
-    """Keywords and braces of a query with their positions, skipping comments, IRIs, strings and variables."""
+    """Keywords and brackets of a query with their positions, skipping comments, IRIs, strings and variables."""
     i, n = 0, len(query)
     while i < n:
         c = query[i]
@@ -56,7 +56,7 @@ def tokens(query: str) -> Iterator[tuple[int, str]]:
                 yield i, m.group(0).lower()
             i = m.end()
         else:
-            if c in "{}":
+            if c in "{}()[]":
                 yield i, c
             i += 1
 

@@ -65,7 +65,7 @@ class QueryTimeoutError(HrkgError):
 
 
 class QueryStoppedError(HrkgError):
-    """A query whose worker ran out of memory and was replaced."""
+    """A query whose worker ran out of memory or crashed, and was replaced."""
 
     http_status = 503
 
@@ -539,7 +539,13 @@ class WorkerPool:
             healthy = True
         except (EOFError, OSError):
             code = worker.process.wait(5)
-            if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+            if code == -signal.SIGSEGV:
+                log.warning("worker crashed (code %s) on: %s", code, summary)
+                raise QueryStoppedError(
+                    f"the {job.what} crashed the worker that ran it and was stopped",
+                    hint="simplify it (less nesting, fewer alternatives); the service goes on",
+                ) from None
+            if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL):
                 log.warning("worker died (code %s), probably out of memory: %s", code, summary)
                 raise _out_of_memory(self.memory_mb) from None
             raise RuntimeError(f"a query worker exited (code {code}) while running a {job.what}") from None

@@ -28,6 +28,8 @@ class Outline:
     update: bool
     dataset: bool
     service: bool
+    #: how deeply groups, brackets and parentheses nest
+    depth: int
 
 
 @lru_cache(maxsize=512)
@@ -35,7 +37,15 @@ def outline(sparql: str) -> Outline:
     """The :class:`Outline` of a query (cached: services see the same query text again and again)."""
     form: str | None = None
     update = dataset = service = False
+    depth = deepest = 0
     for _, token in tokens(sparql):
+        if token in ("{", "(", "["):
+            depth += 1
+            deepest = max(deepest, depth)
+            continue
+        if token in ("}", ")", "]"):
+            depth -= 1
+            continue
         if form is None and not update:
             if token in QUERY_FORMS:
                 form = token
@@ -45,7 +55,21 @@ def outline(sparql: str) -> Outline:
             dataset = True
         elif token == "service":
             service = True
-    return Outline(form, update, dataset, service)
+    return Outline(form, update, dataset, service, deepest)
+
+
+#: deeper nesting than this is refused: no real query needs it, and the engine's parser recurses per level
+MAX_DEPTH = 200
+
+
+def check_depth(sparql: str) -> None:
+    """Refuse a query that nests deeper than :data:`MAX_DEPTH`."""
+    depth = outline(sparql).depth
+    if depth > MAX_DEPTH:
+        raise QueryRefusedError(
+            f"the query nests {depth} levels deep; the limit is {MAX_DEPTH}",
+            hint="flatten it: join patterns in one group, or use VALUES instead of nested alternatives",
+        )
 
 
 def query_form(sparql: str) -> str | None:
@@ -112,7 +136,8 @@ def check_services(sparql: str, allowlist: Collection[str]) -> None:
 
 
 def check_update(sparql: str, allowlist: Collection[str]) -> None:
-    """Refuse LOAD (it fetches a URL) and SERVICE to endpoints not on the allowlist in an update."""
+    """Refuse LOAD (it fetches a URL), SERVICE to endpoints not on the allowlist and deep nesting in an update."""
+    check_depth(sparql)
     if any(token == "load" for _, token in tokens(sparql)):
         raise QueryRefusedError(
             "LOAD is refused: this server does not fetch documents from the web",

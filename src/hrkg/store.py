@@ -24,7 +24,7 @@ import rdflib
 
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import InputError, QuerySyntaxError, StoreError
-from hrkg.guard import check_services, check_update, declares_dataset
+from hrkg.guard import check_depth, check_services, check_update, declares_dataset
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
 
@@ -226,6 +226,7 @@ class Store:
         services: Collection[str] = (),
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Like :meth:`query`, but the engine's own (lazy) result, for streaming serialisation."""
+        check_depth(sparql)
         check_services(sparql, services)
         if bindings:
             sparql = bind(sparql, bindings)
