@@ -1,13 +1,13 @@
-"""Queries from the service run in worker processes, so that a runaway query can be stopped.
+"""Queries and validations from the service run in worker processes, so that a runaway can be stopped.
 
 Neither pyoxigraph nor rdflib can cancel a running query from Python; a process can be killed. The service keeps a
-small pool of workers, each holding an in-memory replica of the store: the embedded store is loaded from the
-same files the same way (so that every answer, down to the order within a GROUP_CONCAT, is the one the command line
-gives), a persistent store from an N-Quads snapshot the service writes when it starts; after every update, all
-from a new snapshot. A query gets an idle worker, runs there and comes back
-already serialised in the negotiated format. When it runs longer than the timeout its worker is killed and replaced,
-the client gets 503, and the other workers go on serving. Results are serialised into a bounded buffer, so an
-oversized result is refused without being held in memory whole.
+small pool of workers, each holding an in-memory replica of the store. The embedded store is built in each worker
+from the same files in the same way, so every answer, down to the order within a GROUP_CONCAT, is the one the command
+line gives; a persistent store is copied through an N-Quads snapshot written when the service starts; after an
+update every worker reloads from a new snapshot. A job gets an idle worker, runs there and comes back already
+serialised in the negotiated format. When it runs longer than its timeout, needs more memory than the limit, or
+crashes the worker, the worker is killed and replaced, the client gets 503, and the other workers go on serving.
+Results are serialised into a bounded buffer, so an oversized result is refused without being held whole.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class WorkerConfig:
     """What a worker needs to start: where its replica comes from, and the limits it enforces."""
 
     #: the N-Quads file to load; None: open the store URL (``memory:``) as the service did
-    snapshot: str | None | None
+    snapshot: str | None
     generation: int
     url: str
     services: tuple[str, ...]
