@@ -236,16 +236,16 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         except HrkgError as exc:
             reply = ("error", exc.http_status, exc.message, exc.hint)
         except MemoryError:
-            error = _out_of_memory(config.memory_mb)
+            error = _out_of_memory(config.memory_mb, job.what)
             reply = ("error", error.http_status, error.message, error.hint)
         except Exception as exc:  # reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
 
 
-def _out_of_memory(memory_mb: int) -> QueryStoppedError:
+def _out_of_memory(memory_mb: int, what: str = "query") -> QueryStoppedError:
     return QueryStoppedError(
-        f"the query needed more memory than a query worker may use ({memory_mb:,} MiB) and was stopped",
+        f"the {what} needed more memory than a query worker may use ({memory_mb:,} MiB) and was stopped",
         hint="narrow the query (fewer patterns without shared variables, a LIMIT, no ORDER BY over everything), "
         "or ask the operator for a larger HRKG_WORKER_MEMORY_MB",
     )
@@ -547,7 +547,7 @@ class WorkerPool:
                 ) from None
             if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL):
                 log.warning("worker died (code %s), probably out of memory: %s", code, summary)
-                raise _out_of_memory(self.memory_mb) from None
+                raise _out_of_memory(self.memory_mb, job.what) from None
             raise RuntimeError(f"a query worker exited (code {code}) while running a {job.what}") from None
         finally:  # also when the request is cancelled: a worker in the middle of a job is replaced
             if healthy:
