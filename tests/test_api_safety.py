@@ -364,3 +364,24 @@ def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(writable: Te
     assert r.status_code == 503
     assert "crashed the worker that ran it" in r.text
     assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
+
+
+def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
+    runaway = (
+        "INSERT { ?a <https://example.org/p> ?x } WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } "
+        "GRAPH ?g3 { ?g ?h ?i } BIND(CONCAT(STR(?c), STR(?f), STR(?i)) AS ?x) FILTER(?x = 'never') }"
+    )
+    settings = Settings(store="memory:", update_token=TOKEN, workers=1, query_timeout=1)
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/health").json()["triples"]
+        started = time.monotonic()
+        r = client.post("/update", content=runaway, headers=AUTH)
+        assert r.status_code == 503
+        assert "the update ran longer than 1 s and was stopped" in r.text
+        assert "the store was not changed" in r.text
+        assert time.monotonic() - started < 6
+        assert client.get("/health").json()["triples"] == before
+        update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "ok" }} }}'
+        assert client.post("/update", content=update, headers=AUTH).status_code == 204
+        assert _count(client, GRAPH) == 1
+        assert client.get("/health").json()["triples"] == before + 1

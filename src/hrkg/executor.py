@@ -145,6 +145,21 @@ class ValidationJob:
 
 
 @dataclass(frozen=True)
+class UpdateJob:
+    """A SPARQL Update tried on a worker's replica first, so that one that would run away is stopped there."""
+
+    update: str
+    generation: int
+    snapshot: str | None
+
+    what = "update"
+
+    def run(self, store: Store, config: WorkerConfig) -> Answer:
+        store.update(self.update, services=config.services)
+        return Answer(b"", "none", "update")
+
+
+@dataclass(frozen=True)
 class WorkerConfig:
     """What a worker needs to start: where its replica comes from, and the limits it enforces."""
 
@@ -230,9 +245,11 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
             return
         try:
             if job.generation != generation:
-                store = Store.replica(Path(job.snapshot or ""), url=config.url)
+                store = Store.replica(Path(job.snapshot), url=config.url) if job.snapshot else Store.fresh(config.url)
                 generation = job.generation
             reply: tuple[Any, ...] = ("ok", job.run(store, config))
+            if isinstance(job, UpdateJob):
+                generation = -1  # the trial changed this replica: reload before the next job, whatever it is
         except HrkgError as exc:
             reply = ("error", exc.http_status, exc.message, exc.hint)
         except MemoryError:
@@ -429,10 +446,6 @@ class WorkerPool:
             self._all.discard(worker)
         worker.stop(kill=kill)
 
-    def updating(self) -> threading.Lock:
-        """Held while an update changes the store, so updates apply one at a time."""
-        return self._update_lock
-
     def refresh(self) -> None:
         """The store changed: write a new snapshot; each worker reloads it before its next query."""
         with self._lock:
@@ -500,7 +513,27 @@ class WorkerPool:
         )
         return await self._submit(job, self.validate_timeout, f"{len(body):,} bytes of {media_type}, {engine}")
 
-    async def _submit(self, job: Job | ValidationJob, timeout: float, summary: str) -> Answer:
+    async def update(self, update: str) -> None:
+        """Apply a SPARQL Update to the store, within the query timeout and memory limit.
+
+        The update runs first on a worker's replica, where it can be stopped; only if it finishes there is it
+        applied to the store (one update at a time), after which every worker reloads."""
+        dry_run = UpdateJob(
+            update=update,
+            generation=self.generation,
+            snapshot=None if self._snapshot is None else str(self._snapshot),
+        )
+        await self._submit(dry_run, self.timeout, update[:200])
+        await asyncio.get_running_loop().run_in_executor(None, self._apply, update)
+
+    def _apply(self, update: str) -> None:
+        with self._update_lock:
+            try:
+                self.store.update(update, services=self.services)
+            finally:
+                self.refresh()
+
+    async def _submit(self, job: Job | ValidationJob | UpdateJob, timeout: float, summary: str) -> Answer:
         if self._closed:
             raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
         try:
@@ -568,4 +601,5 @@ _TIMEOUT_HINTS = {
     "query": "narrow the query (fewer patterns without shared variables, a LIMIT), or ask the operator for a "
     "longer HRKG_QUERY_TIMEOUT",
     "validation": "send less data at a time, use engine=fast, or ask the operator for a longer HRKG_VALIDATE_TIMEOUT",
+    "update": "the store was not changed; narrow the update's WHERE clause, or apply it in smaller parts",
 }

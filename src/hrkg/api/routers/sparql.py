@@ -6,10 +6,9 @@ import hmac
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, StoreDep, media_type, read_body
+from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR, choose
 from hrkg.api.pages import WORKER_FORMAT, form_page, results_page
 from hrkg.config import Settings
@@ -226,12 +225,14 @@ async def sparql_post(pool: PoolDep, settings: SettingsDep, request: Request) ->
         403: {"description": "The service is read-only (no update token is configured)"},
     },
 )
-async def update(store: StoreDep, pool: PoolDep, settings: SettingsDep, request: Request) -> Response:
+async def update(pool: PoolDep, settings: SettingsDep, request: Request) -> Response:
     """The SPARQL 1.1 Protocol update operation (`application/sparql-update` or a form with `update=`).
 
     Only when the operator configured an update token (HRKG_UPDATE_TOKEN), and only with
-    `Authorization: Bearer <token>`. LOAD is refused (the server fetches nothing from the web). The store is changed
-    atomically; queries see the change as soon as this answers."""
+    `Authorization: Bearer <token>`. LOAD is refused (the server fetches nothing from the web). The update is tried
+    on a worker's copy of the store first, under the query timeout and memory limit (503 if it is stopped, and the
+    store is not changed); then the store is changed atomically, and queries see the change as soon as this
+    answers."""
     if settings.update_token is None:
         raise HTTPException(status_code=403, detail="the service is read-only: no update token is configured")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -254,11 +255,5 @@ async def update(store: StoreDep, pool: PoolDep, settings: SettingsDep, request:
         )
     if not text.strip():
         raise HTTPException(status_code=400, detail="missing update")
-    await run_in_threadpool(_apply, store, pool, settings, text)
+    await pool.update(text)
     return Response(status_code=204)
-
-
-def _apply(store: Store, pool: WorkerPool, settings: Settings, text: str) -> None:
-    with pool.updating():
-        store.update(text, services=settings.service_allowlist)
-        pool.refresh()
