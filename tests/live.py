@@ -99,3 +99,37 @@ class Recorder:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Redirector:
+    """An endpoint on 127.0.0.1 that answers every request with a redirect to ``target`` (and counts them)."""
+
+    def __init__(self, target: str) -> None:
+        self.requests = 0
+        redirector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _redirect(self) -> None:
+                redirector.requests += 1
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = _redirect
+            do_POST = _redirect
+
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Redirector:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

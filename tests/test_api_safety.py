@@ -18,7 +18,7 @@ from hrkg.api import create_app
 from hrkg.config import Settings
 from hrkg.resources import Resources
 from hrkg.store import Store
-from live import Recorder, hrkg_server
+from live import Recorder, Redirector, hrkg_server
 
 TIMEOUT = 1.5
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -33,11 +33,18 @@ def remote() -> Iterator[Recorder]:
 
 
 @pytest.fixture(scope="module")
-def server(remote: Recorder) -> Iterator[str]:
+def bouncer(remote: Recorder) -> Iterator[Redirector]:
+    """An allowlisted endpoint that redirects to a path of the recorder that is not allowlisted."""
+    with Redirector(remote.url + "/elsewhere") as redirector:
+        yield redirector
+
+
+@pytest.fixture(scope="module")
+def server(remote: Recorder, bouncer: Redirector) -> Iterator[str]:
     env = {
         "HRKG_QUERY_TIMEOUT": str(TIMEOUT),
         "HRKG_WORKERS": "2",
-        "HRKG_SERVICE_ALLOWLIST": remote.url + "/sparql",
+        "HRKG_SERVICE_ALLOWLIST": f"{remote.url}/sparql,{bouncer.url}/sparql",
         "HRKG_MAX_RESULT_BYTES": "20000",
         "HRKG_MAX_QUERY_LENGTH": "3000",
         "HRKG_MAX_UPLOAD_BYTES": "50000",
@@ -142,6 +149,19 @@ def test_an_allowlisted_service_is_queried(http: httpx.Client, remote: Recorder)
     values = [b["remote"]["value"] for b in r.json()["results"]["bindings"]]
     assert values == [Recorder.ROW]
     assert len(remote.requests) == before + 1
+
+
+def test_an_allowlisted_endpoint_cannot_redirect_the_request_elsewhere(
+    http: httpx.Client, remote: Recorder, bouncer: Redirector
+) -> None:
+    before, bounced = len(remote.requests), bouncer.requests
+    q = f"SELECT * WHERE {{ SERVICE <{bouncer.url}/sparql> {{ ?s ?p ?o }} }}"
+    r = http.get("/sparql", params={"query": q})
+    assert r.status_code == 502
+    assert "did not answer usefully" in r.text
+    assert "redirect" in r.text
+    assert bouncer.requests == bounced + 1
+    assert len(remote.requests) == before  # the redirect was not followed
 
 
 @pytest.mark.parametrize(

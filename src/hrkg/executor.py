@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import HrkgError, StoreError
+from hrkg.guard import outline
 from hrkg.namespaces import PREFIXES
 from hrkg.results import RDF_FORMATS, serialize
 from hrkg.store import QueryResult, Store
@@ -74,6 +75,12 @@ class ServiceBusyError(HrkgError):
     """Every worker stayed busy for as long as a query may run."""
 
     http_status = 503
+
+
+class RemoteEndpointError(HrkgError):
+    """A SERVICE endpoint that failed (unreachable, an error, a redirect: redirects are not followed)."""
+
+    http_status = 502
 
 
 class ResultTooLargeError(HrkgError):
@@ -203,23 +210,24 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
     fits = RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
     if fmt not in fits and fmt != "table":
         fmt = _FALLBACK[kind]
-    if fmt == "table":
-        result = QueryResult.of(raw)
-        body = serialize(result, "table").encode("utf-8")
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
-        return Answer(body, fmt, kind)
     sink = _Bounded(max_bytes)
     try:
-        if isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
+        if fmt == "table":
+            sink.write(serialize(QueryResult.of(raw), "table").encode("utf-8"))
+        elif isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
             raw.serialize(sink, format=_RESULT_FORMATS[fmt])
         elif fmt == "turtle":
             ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES)
         else:
             ox.serialize(raw, sink, format=RDF_FORMATS[fmt])
-    except OSError:
+    except OSError as exc:  # results are computed while they are written: errors surface here
         if sink.exceeded:
             raise _too_large(max_bytes) from None
+        if outline(job.query).service:
+            raise RemoteEndpointError(
+                f"a SERVICE endpoint the query names did not answer usefully: {exc}",
+                hint="check that the endpoint is up and answers SPARQL; SERVICE SILENT ignores a failing endpoint",
+            ) from None
         raise
     return Answer(sink.getvalue(), fmt, kind)
 
