@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
 
+from hrkg.api import create_app
+from hrkg.config import Settings
 from hrkg.reason import ReasonerReport, reason
 from hrkg.resources import Resources, resources
 from hrkg.store import QueryResult, Store, open_store
@@ -31,6 +35,13 @@ def res() -> Resources:
 def store() -> Store:
     """The default store (memory:), loaded from ontology/ and data/. Tests must not modify it."""
     return open_store("memory:")
+
+
+@pytest.fixture(scope="session")
+def service() -> Iterator[TestClient]:
+    """The service with its default settings (memory: store, 2 workers), started once. Tests must not update it."""
+    with TestClient(create_app(Settings(store="memory:"))) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from rdflib.query import Result
 
-from hrkg.api import create_app
-from hrkg.config import Settings
 from hrkg.store import Store
 
 ASK = "ASK { ?s ?p ?o }"
@@ -23,10 +20,8 @@ LEVELS = (
 
 
 @pytest.fixture(scope="module")
-def client(store: Store) -> Iterator[TestClient]:
-    app = create_app(Settings(store="memory:"))
-    with TestClient(app) as c:
-        yield c
+def client(service: TestClient) -> TestClient:
+    return service
 
 
 def test_health_reports_what_is_loaded(client: TestClient, store: Store) -> None:

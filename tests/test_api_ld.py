@@ -4,7 +4,6 @@ ontology is served whole and by module, and the dataset describes itself (VoID, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
@@ -12,7 +11,6 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from hrkg.api import create_app
 from hrkg.api.describe import local_href as href_for
 from hrkg.api.describe import (
     ontology_modules,
@@ -21,7 +19,6 @@ from hrkg.api.describe import (
     term_html,
     void_description,
 )
-from hrkg.config import Settings
 from hrkg.resources import Resources
 from hrkg.store import Store
 
@@ -43,9 +40,8 @@ SYNTAXES = {
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store="memory:"))) as c:
-        yield c
+def client(service: TestClient) -> TestClient:
+    return service
 
 
 def fetch(client: TestClient, path: str, accept: str = "text/turtle", **params: str) -> rdflib.Graph:

@@ -4,7 +4,6 @@ string, and the query text. Answers must be exactly the rows the library (and so
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,9 +13,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from rdflib.query import Result
 
-from hrkg.api import create_app
 from hrkg.cli import main
-from hrkg.config import Settings
 from hrkg.queries import QueryLibrary, parse_query_file
 from hrkg.resources import resources
 from hrkg.store import Store
@@ -35,10 +32,8 @@ CASES: list[tuple[str, dict[str, str]]] = [
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    app = create_app(Settings(store="memory:"))
-    with TestClient(app) as c:
-        yield c
+def client(service: TestClient) -> TestClient:
+    return service
 
 
 @pytest.fixture(scope="module")

@@ -57,10 +57,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    app = create_app(Settings(store="memory:"))
-    with TestClient(app) as c:
-        yield c
+def client(service: TestClient) -> TestClient:
+    return service
 
 
 @pytest.fixture(scope="module")

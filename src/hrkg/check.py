@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from hrkg.errors import InputError
-from hrkg.orgdata import parse_organisation_text
+from hrkg.orgdata import decode_text, parse_organisation_text
 from hrkg.report import render
 from hrkg.store import Store
 from hrkg.validate import Engine, Severity, validate
@@ -23,23 +23,12 @@ def check_text(
     A body that cannot be read raises :class:`InputError` whose message starts with the line and column.
     """
     try:
-        data = parse_organisation_text(_decode(body), media_type=media_type, source=SOURCE)
+        text = decode_text(body, SOURCE, noun="body", hint="send the data as UTF-8")
+        data = parse_organisation_text(text, media_type=media_type, source=SOURCE)
     except InputError as exc:
         raise _located(exc) from None
     report = validate(data, store=store, engine=cast(Engine, engine), suggest=suggest)
     return render(report.at_least(cast(Severity, severity)), fmt)
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = body[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
-        raise InputError(
-            "the body is not UTF-8 text", source=SOURCE, line=line, column=column, hint="send the data as UTF-8"
-        ) from None
 
 
 def _located(exc: InputError) -> InputError:

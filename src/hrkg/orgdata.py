@@ -241,7 +241,7 @@ def load_organisation_files(paths: Sequence[Path]) -> OrgData:
             raise InputError("is a directory, not a file", source=source, hint="name the files inside it") from None
         except OSError as exc:
             raise InputError(f"cannot read the file: {exc.strerror}", source=source, hint="check the path") from None
-        text = _decode(raw, source)
+        text = decode_text(raw, source)
         docs.append(_parse(text, fmt, source, base=path.resolve().as_uri()))
     return _assemble(docs)
 
@@ -297,20 +297,16 @@ class _Rdf:
 _Doc = _Section3 | _Rdf
 
 
-def _decode(raw: bytes, source: str) -> str:
+def decode_text(raw: bytes, source: str, *, noun: str = "file", hint: str = "save the file as UTF-8") -> str:
+    """UTF-8 text (a byte-order mark is dropped); bytes that are not UTF-8 are an :class:`InputError` at their line
+    and column."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
-        raise InputError(
-            "the file is not UTF-8 text",
-            source=source,
-            line=line,
-            column=column,
-            hint="save the file as UTF-8",
-        ) from None
+        raise InputError(f"the {noun} is not UTF-8 text", source=source, line=line, column=column, hint=hint) from None
 
 
 def _position(text: str, index: int) -> Position:
