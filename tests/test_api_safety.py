@@ -405,3 +405,20 @@ def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
         assert client.post("/update", content=update, headers=AUTH).status_code == 204
         assert _count(client, GRAPH) == 1
         assert client.get("/health").json()["triples"] == before + 1
+
+
+def test_read_only_services_share_a_persistent_store_without_copies(tmp_path: Path) -> None:
+    url = f"oxigraph:{tmp_path / 'store'}"
+    with (
+        TestClient(create_app(Settings(store=url, workers=1))) as first,
+        TestClient(create_app(Settings(store=url, workers=1))) as second,
+    ):
+        for client in (first, second):
+            pool = client.app.state.pool  # type: ignore[attr-defined]
+            assert pool._snapshot is None  # the workers open the store themselves: no replica, no snapshot
+            assert client.app.state.store.read_only  # type: ignore[attr-defined]
+            assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
+            assert client.get("/health").json()["read_only"] is True
+        q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        counts = {c.get("/sparql", params={"query": q, "format": "csv"}).text for c in (first, second)}
+        assert len(counts) == 1

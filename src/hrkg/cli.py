@@ -104,13 +104,12 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     """
     import uvicorn
 
-    from hrkg.api.app import create_app, start_pool
-    from hrkg.store import open_store
+    from hrkg.api.app import create_app, open_service_store, start_pool
 
     settings = get_settings().model_copy(
         update={"store": store_url, "host": host, "port": port, "workers": workers, "query_timeout": query_timeout}
     )
-    store = open_store(settings.store)  # errors here are one line, before the server starts
+    store = open_service_store(settings)  # errors here are one line, before the server starts
     pool = start_pool(store, settings)
     try:
         app = create_app(settings, store=store, pool=pool)

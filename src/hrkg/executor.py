@@ -170,7 +170,7 @@ class UpdateJob:
 class WorkerConfig:
     """What a worker needs to start: where its replica comes from, and the limits it enforces."""
 
-    #: the N-Quads file to load; None: open the store URL (``memory:``) as the service did
+    #: the N-Quads file to load; None: open the store URL again (see :meth:`Store.fresh`)
     snapshot: str | None
     generation: int
     url: str
@@ -415,8 +415,10 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
         self.generation = 0
-        # the embedded store is rebuilt from its files in each worker; anything else is copied through a snapshot
-        self._snapshot: Path | None = None if store.url == "memory:" else self._write_snapshot()
+        # each worker rebuilds the embedded store from its files, or opens a read-only persistent store itself;
+        # a persistent store that can change is copied through a snapshot
+        fresh = store.url == "memory:" or store.read_only
+        self._snapshot: Path | None = None if fresh else self._write_snapshot()
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._closed = False

@@ -12,6 +12,7 @@ union of all graphs as their default graph unless told otherwise. rdflib is used
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -96,9 +97,11 @@ def _digest(path: Path) -> str:
 class Store:
     """A SPARQL store holding the knowledge graph, one named graph per source file."""
 
-    def __init__(self, ox_store: ox.Store, *, url: str, res: Resources | None = None) -> None:
+    def __init__(self, ox_store: ox.Store, *, url: str, res: Resources | None = None, read_only: bool = False) -> None:
         self._store = ox_store
         self.url = url
+        #: opened read-only: other processes may open it too, and nothing may change it
+        self.read_only = read_only
         self.resources = res or resources()
         self._memo: dict[str, object] = {}
         #: True when every graph is visible (a replica without the bookkeeping graph): the engine's own union
@@ -275,12 +278,23 @@ class Store:
 
     @classmethod
     def fresh(cls, url: str) -> Store:
-        """A replica of the embedded store (``memory:``) built as :func:`open_store` builds it, so that its answers
-        are the original's down to the order of solutions; without the bookkeeping graph."""
+        """The store at ``url`` opened again, for a worker: the embedded store (``memory:``) is built as
+        :func:`open_store` builds it, so that its answers are the original's down to the order of solutions, and
+        without the bookkeeping graph; a persistent store is opened read-only, as it is (no copy)."""
+        if url != "memory:":
+            return open_store(url, load=False, read_only=True)
         store = open_store(url)
         store._store.remove_graph(_META_GRAPH)
         store.all_visible = True
         return store
+
+    def close(self) -> None:
+        """Let go of the underlying store, now: a persistent store's lock is released."""
+        if not self.read_only:
+            self._store.flush()
+        self._memo.clear()
+        del self._store
+        gc.collect()
 
     @classmethod
     def replica(cls, path: Path, *, url: str, res: Resources | None = None) -> Store:
@@ -313,23 +327,37 @@ class Store:
         return g
 
 
-def open_store(url: str = "memory:", *, res: Resources | None = None, load: bool = True) -> Store:
-    """Open a store by URL and make sure the ontology and guidance data are loaded."""
+def open_store(
+    url: str = "memory:", *, res: Resources | None = None, load: bool = True, read_only: bool = False
+) -> Store:
+    """Open a store by URL and make sure the ontology and guidance data are loaded.
+
+    ``read_only`` (persistent stores): bring the files up to date, let go of the writer, and open the store read-only,
+    which any number of processes may do at once (and none may write meanwhile). An in-memory store ignores it.
+    """
     if url == "memory:":
         store = Store(ox.Store(), url=url, res=res)
     elif url.startswith("oxigraph:"):
         path = url.removeprefix("oxigraph:")
         if not path:
             raise StoreError("`oxigraph:` needs a directory", hint="use oxigraph:PATH, e.g. oxigraph:./store")
-        try:
-            store = Store(ox.Store(path), url=url, res=res)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot open the store at {path}: {exc}",
-                hint="is another process using it? is the directory writable?",
-            ) from None
+        if read_only:
+            if load:
+                open_store(url, res=res).close()
+            return Store(_open(ox.Store.read_only, path), url=url, res=res, read_only=True)
+        store = Store(_open(ox.Store, path), url=url, res=res)
     else:
         raise StoreError(f"unknown store URL {url!r}", hint=f"use {_SUPPORTED}")
     if load:
         store.load_defaults()
     return store
+
+
+def _open(opener: Callable[[str], ox.Store], path: str) -> ox.Store:
+    try:
+        return opener(path)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open the store at {path}: {exc}",
+            hint="is another process using it? is the directory writable?",
+        ) from None

@@ -84,6 +84,12 @@ def error_response(
     return PlainTextResponse(text + "\n", status_code=status, headers=headers)
 
 
+def open_service_store(settings: Settings) -> Store:
+    """The store the service answers from: a persistent store is opened read-only unless updates are enabled, so
+    the workers open it too (no copies) and other read-only services may share it."""
+    return open_store(settings.store, read_only=settings.update_token is None)
+
+
 def start_pool(store: Store, settings: Settings) -> WorkerPool:
     """The query workers for ``store``, with the limits of ``settings`` (returns once every worker is ready)."""
     return WorkerPool(
@@ -109,7 +115,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
         app.state.settings = settings
-        app.state.store = opened = store or open_store(settings.store)
+        app.state.store = opened = store or open_service_store(settings)
         app.state.pool = workers = pool or start_pool(opened, settings)
         try:
             yield
