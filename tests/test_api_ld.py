@@ -426,3 +426,19 @@ def test_a_trailing_slash_redirects_to_the_resource(client: TestClient, path: st
 
 def test_a_trailing_slash_on_nothing_is_still_404(client: TestClient) -> None:
     assert client.get("/no-such-thing/", follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/right/privacy", "/queries", "/sparql", "/ontology"])
+def test_own_pages_forbid_scripts(client: TestClient, path: str) -> None:
+    r = client.get(path, headers={"Accept": "text/html"})
+    assert r.headers["content-type"].startswith("text/html")
+    policy = r.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy  # so no script may run
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_api_documentation_keeps_its_scripts(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert "content-security-policy" not in r.headers
+    assert client.get("/sparql", params={"query": "ASK {}"}).headers["x-content-type-options"] == "nosniff"
