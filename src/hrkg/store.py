@@ -17,8 +17,8 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 from typing import Literal as TypingLiteral
-from typing import TypeVar, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -81,13 +81,6 @@ class QueryResult:
 def _location(exc: SyntaxError) -> tuple[int | None, int | None]:
     """Line and column (1-based, as pyoxigraph reports them) of a parse error."""
     return exc.lineno, exc.offset
-
-
-def _syntax(exc: SyntaxError) -> QuerySyntaxError:
-    return QuerySyntaxError(
-        f"the SPARQL query does not parse: {exc}",
-        hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
-    )
 
 
 def _digest(path: Path) -> str:
@@ -233,28 +226,28 @@ class Store:
         check_services(sparql, services)
         if bindings:
             sparql = bind(sparql, bindings)
-        defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
-        named: list[ox.NamedNode | ox.BlankNode] | None = None
         given = default_graphs is not None or named_graphs is not None
+        dataset: dict[str, Any] = {}  # nothing: the query's own FROM / FROM NAMED
         if self.all_visible and not given and not declares_dataset(sparql):
-            try:
-                return self._store.query(sparql, use_default_graph_as_union=True)
-            except SyntaxError as exc:
-                raise _syntax(exc) from None
-        if given or not declares_dataset(sparql):
+            dataset = {"use_default_graph_as_union": True}  # the same graphs as listing them, and cheaper
+        elif given or not declares_dataset(sparql):
             # graphs given by the caller win over FROM / FROM NAMED (as the SPARQL Protocol says); without either,
             # the default graph is the union of the store's graphs (its own bookkeeping graph is never visible)
             every = self.graphs()
-            defaults = (
+            defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = (
                 [ox.DefaultGraph(), *(ox.NamedNode(g) for g in every)]
                 if default_graphs is None
                 else [ox.NamedNode(g) for g in default_graphs]
             )
             named = [ox.NamedNode(g) for g in (every if named_graphs is None else named_graphs)]
+            dataset = {"default_graph": defaults or None, "named_graphs": named}
         try:
-            return self._store.query(sparql, default_graph=defaults or None, named_graphs=named)
+            return self._store.query(sparql, **dataset)
         except SyntaxError as exc:
-            raise _syntax(exc) from None
+            raise QuerySyntaxError(
+                f"the SPARQL query does not parse: {exc}",
+                hint="check the query against SPARQL 1.1 (prefixes declared? braces balanced?)",
+            ) from None
         except OSError as exc:
             raise StoreError(f"the store could not be read: {exc}", hint="check the store path") from None
 
