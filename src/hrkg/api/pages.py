@@ -7,14 +7,21 @@ with every value escaped and hrkg IRIs linked to their pages on this server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 
 from hrkg.api.describe import html_page, term_html
-from hrkg.executor import Answer
+from hrkg.api.negotiation import GRAPH, choose
+from hrkg.binding import BindingValue
+from hrkg.executor import Answer, WorkerPool
+from hrkg.results import MEDIA_TYPES
 
+_VARY = {"Vary": "Accept"}
 #: what the worker is asked for when the client wants a page
 WORKER_FORMAT = {"select": "json", "ask": "json", "graph": "ntriples"}
 _DOWNLOADS = {
@@ -35,6 +42,41 @@ _EXAMPLES = (
     ),
     ("Everything said about the right to privacy", "DESCRIBE <https://w3id.org/hrkg/right/privacy>"),
 )
+
+
+async def respond(
+    pool: WorkerPool,
+    request: Request,
+    query: str,
+    *,
+    offers: Mapping[str, str],
+    fmt: str | None,
+    bindings: Mapping[str, BindingValue] | None = None,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    title: str = "Query results",
+    editable: bool = True,
+    download: dict[str, str] | None = None,
+) -> Response:
+    """Negotiate among ``offers`` (406 when nothing fits), run the query in a worker and answer: the serialised
+    result, or for a browser a page (see :func:`results_page` for ``title``, ``editable`` and ``download``)."""
+    chosen = choose(request.headers.get("accept", ""), offers, fmt)
+    if chosen is None:
+        raise HTTPException(
+            status_code=406, detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers)))
+        )
+    page = chosen == "html"
+    answer = await pool.run(
+        query,
+        fmt=WORKER_FORMAT["graph" if offers is GRAPH else "select"] if page else chosen,
+        bindings=bindings,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+    )
+    if page:
+        html = results_page(answer, query=query, title=title, editable=editable, download=download)
+        return HTMLResponse(html, headers=_VARY)
+    return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers=_VARY)
 
 
 def query_form(query: str = "", *, action: str = "/sparql") -> str:

@@ -21,10 +21,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from hrkg.api.deps import PoolDep, StoreDep
 from hrkg.api.describe import html_page
 from hrkg.api.negotiation import TABULAR, choose, negotiate
-from hrkg.api.pages import WORKER_FORMAT, results_page
+from hrkg.api.pages import respond
 from hrkg.errors import ParameterError, UnknownQueryError
 from hrkg.queries import NamedQuery, Parameter, QueryLibrary
-from hrkg.results import MEDIA_TYPES
 from hrkg.store import Store
 
 router = APIRouter(tags=["named queries"])
@@ -258,17 +257,17 @@ async def run_named_query(
     query = _named(lib, name)
     params = _parameters(request)
     bound = _resolve(lib, query, params)  # dictionary lookups and at most one ASK per `term` parameter
-    chosen = choose(request.headers.get("accept", ""), TABULAR, format)
-    if chosen is None:
-        raise HTTPException(
-            status_code=406, detail="no acceptable result format; offered: " + ", ".join(sorted(set(TABULAR)))
-        )
-    if chosen == "html":
-        answer = await pool.run(query.text, fmt=WORKER_FORMAT["select"], bindings=bound)
-        page = results_page(answer, query=query.text, title=query.title, editable=False, download=params)
-        return HTMLResponse(page, headers={"Vary": "Accept"})
-    answer = await pool.run(query.text, fmt=chosen, bindings=bound)
-    return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
+    return await respond(
+        pool,
+        request,
+        query.text,
+        offers=TABULAR,
+        fmt=format,
+        bindings=bound,
+        title=query.title,
+        editable=False,
+        download=params,
+    )
 
 
 @router.get(

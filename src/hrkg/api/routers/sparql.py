@@ -6,15 +6,14 @@ import hmac
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
-from hrkg.api.negotiation import GRAPH, TABULAR, choose
-from hrkg.api.pages import WORKER_FORMAT, form_page, results_page
+from hrkg.api.negotiation import GRAPH, TABULAR
+from hrkg.api.pages import form_page, respond
 from hrkg.config import Settings
 from hrkg.executor import WorkerPool
 from hrkg.guard import is_update, query_form
-from hrkg.results import MEDIA_TYPES
 from hrkg.store import Store
 
 router = APIRouter(tags=["sparql"])
@@ -56,24 +55,16 @@ async def _run(
             detail="this is a SPARQL Update; the query endpoint answers SELECT, ASK, CONSTRUCT and DESCRIBE only"
             + ("" if settings.update_token else " (the service is read-only)"),
         )
-    form = query_form(query)
-    offers = GRAPH if form in ("construct", "describe") else TABULAR
-    chosen = choose(request.headers.get("accept", ""), offers, fmt)
-    if chosen is None:
-        raise HTTPException(
-            status_code=406,
-            detail="no acceptable result format; offered: " + ", ".join(sorted(set(offers))),
-        )
-    page = chosen == "html"
-    answer = await pool.run(
+    offers = GRAPH if query_form(query) in ("construct", "describe") else TABULAR
+    return await respond(
+        pool,
+        request,
         query,
-        fmt=WORKER_FORMAT["graph" if offers is GRAPH else "select"] if page else chosen,
+        offers=offers,
+        fmt=fmt,
         default_graphs=default_graph_uri or None,
         named_graphs=named_graph_uri or None,
     )
-    if page:
-        return HTMLResponse(results_page(answer, query=query), headers={"Vary": "Accept"})
-    return Response(answer.body, media_type=MEDIA_TYPES[answer.fmt], headers={"Vary": "Accept"})
 
 
 def _no_update_here(settings: Settings) -> HTTPException:
