@@ -85,18 +85,18 @@ def test_service_clauses_are_refused(store: Store, query: str) -> None:
 
 def test_service_to_an_allowlisted_endpoint_passes_the_check() -> None:
     from hrkg.errors import QueryRefusedError
-    from hrkg.guard import check_services, service_targets
+    from hrkg.guard import check_query, read
 
     q = (
         "PREFIX x: <http://e/>\n"
         "SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } SERVICE SILENT <http://f/q> { ?s ?p ?o } }"
     )
-    assert service_targets(q) == ["http://e/sparql", "http://f/q"]
-    check_services(q, {"http://e/sparql", "http://f/q"})
+    assert read(q).services == ("http://e/sparql", "http://f/q")
+    check_query(q, {"http://e/sparql", "http://f/q"})
     with pytest.raises(QueryRefusedError, match="http://f/q"):
-        check_services(q, {"http://e/sparql"})
+        check_query(q, {"http://e/sparql"})
     with pytest.raises(QueryRefusedError, match="variable endpoint"):
-        check_services("SELECT * WHERE { SERVICE ?e { ?s ?p ?o } }", {"http://e/sparql"})
+        check_query("SELECT * WHERE { SERVICE ?e { ?s ?p ?o } }", {"http://e/sparql"})
 
 
 def test_the_word_service_in_data_is_fine(store: Store) -> None:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         default=(),
         description="Endpoints a SPARQL SERVICE clause may name, comma-separated; every other SERVICE is refused.",
     )
+    network_sandbox: bool = Field(
+        default=True,
+        description="With no SERVICE endpoint allowlisted, the processes that run queries cannot open network "
+        "connections (a seccomp filter, Linux). `off` relies on the query guard alone.",
+    )
     update_token: SecretStr | None = Field(
         default=None,
         description="When set, POST /update accepts SPARQL Update with `Authorization: Bearer <token>`; "

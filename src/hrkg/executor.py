@@ -29,6 +29,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.thread import BrokenThreadPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,11 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from hrkg import sandbox
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import HrkgError, StoreError
-from hrkg.guard import outline
+from hrkg.guard import read
 from hrkg.namespaces import PREFIXES
 from hrkg.results import RDF_FORMATS, serialize
+from hrkg.sandbox import SandboxError
+from hrkg.sparql import warm as warm_parser
 from hrkg.store import QueryResult, Store
 
 if TYPE_CHECKING:
@@ -178,6 +183,8 @@ class WorkerConfig:
     max_bytes: int
     #: address-space limit of the worker process in MiB (0: none); a query that needs more is stopped
     memory_mb: int = 0
+    #: deny the worker every network connection (see :mod:`hrkg.sandbox`); only when no endpoint is allowlisted
+    sandbox: bool = False
 
 
 class _Bounded(io.BytesIO):
@@ -223,7 +230,7 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
     except OSError as exc:  # results are computed while they are written: errors surface here
         if sink.exceeded:
             raise _too_large(max_bytes) from None
-        if outline(job.query).service:
+        if read(job.query).services:
             raise RemoteEndpointError(
                 f"a SERVICE endpoint the query names did not answer usefully: {exc}",
                 hint="check that the endpoint is up and answers SPARQL; SERVICE SILENT ignores a failing endpoint",
@@ -241,8 +248,15 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
     if config.memory_mb:
         limit = config.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if config.sandbox:  # before anything reads a query: from here on this process cannot open a connection
+        try:
+            sandbox.install(all_threads=True)
+        except HrkgError as exc:
+            conn.send(("failed", exc.message, exc.hint))
+            return
     generation = config.generation
     store = Store.replica(Path(config.snapshot), url=config.url) if config.snapshot else Store.fresh(config.url)
+    warm_parser()
     conn.send(("ready", generation))
     while True:
         try:
@@ -266,6 +280,10 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         except Exception as exc:  # reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
+
+
+def _sandbox_thread() -> None:
+    sandbox.install(all_threads=False)
 
 
 def _out_of_memory(memory_mb: int, what: str = "query") -> QueryStoppedError:
@@ -362,6 +380,8 @@ class _Worker:
             self._check_ready(await asyncio.wait_for(_read_frame(self.sock), _STARTUP_TIMEOUT))
 
     def _check_ready(self, message: Any) -> None:
+        if isinstance(message, tuple) and message[0] == "failed":
+            raise SandboxError(message[1], hint=message[2])
         if not isinstance(message, tuple) or message[0] != "ready":
             raise RuntimeError(f"a query worker failed to start: {message!r}")
         self.ready = True
@@ -401,6 +421,7 @@ class WorkerPool:
         max_bytes: int = 50_000_000,
         memory_mb: int = 0,
         validate_timeout: float = 60.0,
+        sandbox: bool = False,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -411,6 +432,24 @@ class WorkerPool:
         self.max_bytes = max_bytes
         self.memory_mb = memory_mb
         self.validate_timeout = validate_timeout
+        # with no endpoint allowlisted, nothing that evaluates a query may open a connection: the workers install
+        # the network sandbox themselves; updates are applied to the store in one thread of this process that
+        # installs it for itself (a seccomp filter without TSYNC binds only the thread that loads it)
+        self.sandbox = sandbox and not self.services
+        self._writer = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="hrkg-update",
+            initializer=_sandbox_thread if self.sandbox else None,
+        )
+        if self.sandbox:  # start the thread now, so that a sandbox that cannot be installed is known at start
+            try:
+                self._writer.submit(int).result()
+            except BrokenThreadPool:
+                self._writer.shutdown()
+                raise SandboxError(
+                    "the network sandbox could not be installed in the update thread",
+                    hint="install libseccomp (Debian: apt-get install libseccomp2), or set HRKG_NETWORK_SANDBOX=off",
+                ) from None
         self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
@@ -445,6 +484,7 @@ class WorkerPool:
             services=tuple(self.services),
             max_bytes=self.max_bytes,
             memory_mb=self.memory_mb,
+            sandbox=self.sandbox,
         )
         worker = _Worker(config)
         with self._lock:
@@ -469,6 +509,7 @@ class WorkerPool:
             workers = list(self._all)
         for worker in workers:
             self._retire(worker, kill=False)
+        self._writer.shutdown(wait=False)
         shutil.rmtree(self._dir, ignore_errors=True)
 
     @property
@@ -534,7 +575,7 @@ class WorkerPool:
             snapshot=None if self._snapshot is None else str(self._snapshot),
         )
         await self._submit(dry_run, self.timeout, update[:200])
-        await asyncio.get_running_loop().run_in_executor(None, self._apply, update)
+        await asyncio.get_running_loop().run_in_executor(self._writer, self._apply, update)
 
     def _apply(self, update: str) -> None:
         with self._update_lock:

@@ -25,7 +25,7 @@ import rdflib
 
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import InputError, QuerySyntaxError, StoreError
-from hrkg.guard import check_depth, check_services, check_update, declares_dataset
+from hrkg.guard import check_query, check_update
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
 
@@ -221,16 +221,17 @@ class Store:
         named_graphs: Iterable[str] | None = None,
         services: Collection[str] = (),
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Like :meth:`query`, but the engine's own (lazy) result, for streaming serialisation."""
-        check_depth(sparql)
-        check_services(sparql, services)
+        """Like :meth:`query`, but the engine's own (lazy) result, for streaming serialisation.
+
+        The text the engine runs (with its bindings) is the text the guard parsed and allowed."""
         if bindings:
             sparql = bind(sparql, bindings)
+        declares_dataset = bool(check_query(sparql, services).datasets)
         given = default_graphs is not None or named_graphs is not None
         dataset: dict[str, Any] = {}  # nothing: the query's own FROM / FROM NAMED
-        if self.all_visible and not given and not declares_dataset(sparql):
+        if self.all_visible and not given and not declares_dataset:
             dataset = {"use_default_graph_as_union": True}  # the same graphs as listing them, and cheaper
-        elif given or not declares_dataset(sparql):
+        elif given or not declares_dataset:
             # graphs given by the caller win over FROM / FROM NAMED (as the SPARQL Protocol says); without either,
             # the default graph is the union of the store's graphs (its own bookkeeping graph is never visible)
             every = self.graphs()

@@ -134,6 +134,7 @@ def start_pool(store: Store, settings: Settings) -> WorkerPool:
         max_bytes=settings.max_result_bytes,
         memory_mb=settings.worker_memory_mb,
         validate_timeout=settings.validate_timeout,
+        sandbox=settings.network_sandbox,
     )
 
 
