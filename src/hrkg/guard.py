@@ -83,6 +83,13 @@ def _iri_value(token: Token, prefixes: dict[str, str], base: str | None) -> str:
     return prefixes[prefix] + local.replace("\\", "")  # PN_LOCAL_ESC: the character without its backslash
 
 
+def _token(node: Tree[Token], index: int) -> Token:
+    child = node.children[index]
+    if not isinstance(child, Token):
+        raise _Unresolvable(f"{node.data} has no token at {index}")
+    return child
+
+
 def _read(tree: Tree[Token], form: str) -> Reading:
     prefixes: dict[str, str] = {}
     base: str | None = None
@@ -92,9 +99,7 @@ def _read(tree: Tree[Token], form: str) -> Reading:
     deepest = 0
 
     def iri_of(node: Tree[Token]) -> str:
-        token = node.children[0]
-        assert isinstance(token, Token)
-        return _iri_value(token, prefixes, base)
+        return _iri_value(_token(node, 0), prefixes, base)
 
     def first_iri(node: Tree[Token]) -> str:
         for child in node.children:
@@ -113,13 +118,9 @@ def _read(tree: Tree[Token], form: str) -> Reading:
         if rule in _FORM_RULES:
             form = _FORM_RULES[rule]
         elif rule == "base_decl":
-            iri = node.children[1]
-            assert isinstance(iri, Token)
-            base = _iri_value(iri, prefixes, base)
+            base = _iri_value(_token(node, 1), prefixes, base)
         elif rule == "prefix_decl":
-            name, iri = node.children[1], node.children[2]
-            assert isinstance(name, Token) and isinstance(iri, Token)
-            prefixes[name.value[:-1]] = _iri_value(iri, prefixes, base)
+            prefixes[str(_token(node, 1).value)[:-1]] = _iri_value(_token(node, 2), prefixes, base)
         elif rule == "service_graph_pattern":
             target = next(c for c in node.children if isinstance(c, Tree) and c.data in ("var", "iri"))
             services.append(iri_of(target) if target.data == "iri" else None)

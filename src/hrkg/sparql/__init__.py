@@ -89,8 +89,5 @@ def parse(text: str, *, update: bool = False) -> Tree[Token]:
         if offset is None:
             offset = len(text)
         line, column = _position(text, offset)
-        if token is None or token.type == "$END":
-            found = "the end of the text"
-        else:
-            found = repr(str(token)[:40])
+        found = "the end of the text" if token is None or token.type == "$END" else repr(str(token)[:40])
         raise SparqlParseError(f"unexpected {found}", line=line, column=column) from None
