@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from security_support import TOKEN
 
 from hrkg.api import create_app
 from hrkg.config import Settings
 from live import Recorder
+from security.security_support import TOKEN
 
 
 @pytest.fixture(scope="session")

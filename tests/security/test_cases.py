@@ -11,9 +11,9 @@ import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from security_support import AUTH, COUNT, QUICK
 
 from live import Recorder
+from security.security_support import AUTH, COUNT, QUICK
 
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text(encoding="utf-8"))
 DEEP = "{ " * 300 + "?a ?b ?c" + " }" * 300

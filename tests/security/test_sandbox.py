@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from bypass_job import RawServiceJob
 from fastapi.testclient import TestClient
 
 from hrkg import sandbox
 from hrkg.executor import WorkerPool
 from hrkg.store import Store
 from live import Recorder
+from security.bypass_job import RawServiceJob
 
 HERE = Path(__file__).parent
 
@@ -28,7 +28,7 @@ HERE = Path(__file__).parent
 def _pool(store: Store, services: list[str]) -> Iterator[WorkerPool]:
     """A one-worker pool whose worker can import :mod:`bypass_job` (the job is pickled by reference)."""
     old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), old]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), old]))
     try:
         pool = WorkerPool(store, size=1, timeout=10, sandbox=True, services=services)
     finally:
