@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures.thread import BrokenThreadPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -282,8 +281,12 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         conn.send(reply)
 
 
+_thread_state = threading.local()
+
+
 def _sandbox_thread() -> None:
     sandbox.install(all_threads=False)
+    _thread_state.sandboxed = True
 
 
 def _out_of_memory(memory_mb: int, what: str = "query") -> QueryStoppedError:
@@ -436,20 +439,13 @@ class WorkerPool:
         # the network sandbox themselves; updates are applied to the store in one thread of this process that
         # installs it for itself (a seccomp filter without TSYNC binds only the thread that loads it)
         self.sandbox = sandbox and not self.services
-        self._writer = ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix="hrkg-update",
-            initializer=_sandbox_thread if self.sandbox else None,
-        )
-        if self.sandbox:  # start the thread now, so that a sandbox that cannot be installed is known at start
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hrkg-update")
+        if self.sandbox:  # now, in the writer's one thread, so that a sandbox that cannot be had is known at start
             try:
-                self._writer.submit(int).result()
-            except BrokenThreadPool:
+                self._writer.submit(_sandbox_thread).result()
+            except HrkgError:
                 self._writer.shutdown()
-                raise SandboxError(
-                    "the network sandbox could not be installed in the update thread",
-                    hint="install libseccomp (Debian: apt-get install libseccomp2), or set HRKG_NETWORK_SANDBOX=off",
-                ) from None
+                raise
         self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
@@ -578,6 +574,8 @@ class WorkerPool:
         await asyncio.get_running_loop().run_in_executor(self._writer, self._apply, update)
 
     def _apply(self, update: str) -> None:
+        if self.sandbox and not getattr(_thread_state, "sandboxed", False):  # fail closed: never unsandboxed
+            raise SandboxError("updates must be applied in the sandboxed update thread", hint="restart the service")
         with self._update_lock:
             try:
                 self.store.update(update, services=self.services)

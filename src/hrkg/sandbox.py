@@ -54,7 +54,7 @@ def install(*, all_threads: bool) -> None:
         if all_threads:
             rules.set_attr(seccomp.Attr.CTL_TSYNC, 1)
         rules.load()
-    except (OSError, RuntimeError, ValueError) as exc:
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
         raise SandboxError(
             f"the network sandbox could not be installed: {exc}",
             hint="install libseccomp (Debian: apt-get install libseccomp2), or set HRKG_NETWORK_SANDBOX=off to rely "

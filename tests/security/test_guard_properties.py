@@ -18,6 +18,9 @@ from hypothesis import strategies as st
 from hrkg.errors import HrkgError
 from hrkg.guard import check_query, check_update
 from live import Recorder
+from security.security_support import AUTH
+
+JSON = {"Accept": "application/sparql-results+json"}
 
 PROPERTY = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -174,6 +177,7 @@ def test_over_http_every_hidden_service_is_a_400_and_nothing_is_fetched(
     else:
         r = guarded.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 400, (query, r.text)
+    assert "is refused" in r.text, r.text
     assert recorder.requests[before:] == []
 
 
@@ -224,3 +228,22 @@ def test_named_query_parameters_cannot_carry_a_service(guarded: TestClient, reco
     else:
         assert r.status_code == 422, r.text
     assert recorder.requests[before:] == []
+
+
+@OVER_HTTP
+@given(data=st.data())
+def test_over_http_an_update_with_a_hidden_service_changes_nothing(
+    guarded: TestClient, recorder: Recorder, data: st.DataObject
+) -> None:
+    query = data.draw(hidden_service(recorder.url))
+    prologue, _, where = query.partition(" * WHERE ")
+    prologue = prologue.rsplit("\n", 1)[0] if "\n" in prologue else ""
+    update = f"{prologue}\nINSERT {{ <https://example.org/s> <https://example.org/p> ?a }} WHERE {where}"
+    before = len(recorder.requests)
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    r = guarded.post("/update", content=update.encode(), headers=headers)
+    assert r.status_code == 400, (update, r.text)
+    assert "is refused" in r.text, r.text  # refused for its SERVICE, not for a slip of the generator
+    assert recorder.requests[before:] == []
+    ask = guarded.get("/sparql", params={"query": "ASK { <https://example.org/s> ?p ?o }"}, headers=JSON)
+    assert ask.json()["boolean"] is False

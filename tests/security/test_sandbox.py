@@ -109,3 +109,27 @@ def test_a_sandboxed_process_reaches_nothing_by_any_route(recorder: Recorder) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["engine", "refused", "refused", "refused", "refused", "refused"]
     assert recorder.requests[before:] == []
+
+
+def test_without_libseccomp_the_service_does_not_start_unless_told(tmp_path: Path) -> None:
+    """Fail closed: a sandbox that cannot be installed is one line at start-up, not a service without it."""
+    (tmp_path / "pyseccomp.py").write_text('raise RuntimeError("Unable to find libseccomp")\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    env.pop("HRKG_SERVICE_ALLOWLIST", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "hrkg", "serve", "--port", "1"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "error: the network sandbox could not be installed: Unable to find libseccomp"
+    assert "HRKG_NETWORK_SANDBOX=off" in lines[1]
+    assert "Traceback" not in done.stderr
+
+
+def test_the_sandbox_can_be_turned_off_explicitly(store: Store) -> None:
+    pool = WorkerPool(store, size=1, timeout=10, sandbox=False)
+    try:
+        assert not any(sandbox.active(w.process.pid) for w in pool._all)
+        assert not pool.sandbox
+    finally:
+        pool.close()
