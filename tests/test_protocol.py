@@ -229,7 +229,9 @@ def test_body_that_is_not_utf8(client: TestClient) -> None:
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_are_405(client: TestClient, method: str) -> None:
-    assert client.request(method, "/sparql").status_code == 405
+    r = client.request(method, "/sparql")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD, POST, OPTIONS"
 
 
 def test_vary_accept(client: TestClient) -> None:

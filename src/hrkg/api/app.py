@@ -5,17 +5,19 @@ from __future__ import annotations
 import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hrkg import __version__
+from hrkg.api.errors import error_response
+from hrkg.api.methods import AllowedMethods
 from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
@@ -104,20 +106,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def error_response(
-    request: Request, status: int, message: str, hint: str, *, headers: Mapping[str, str] | None = None
-) -> Response:
-    """An error as JSON (``{"error", "hint"}``) for clients that ask for JSON, as plain text for everyone else."""
-    accept = request.headers.get("accept", "")
-    if "json" in accept and "text/plain" not in accept:
-        body: dict[str, object] = {"error": message, "status": status}
-        if hint:
-            body["hint"] = hint
-        return JSONResponse(body, status_code=status, headers=headers)
-    text = message + (f"\nhint: {hint}" if hint else "")
-    return PlainTextResponse(text + "\n", status_code=status, headers=headers)
-
-
 def open_service_store(settings: Settings) -> Store:
     """The store the service answers from: a persistent store is opened read-only unless updates are enabled, so
     the workers open it too (no copies) and other read-only services may share it."""
@@ -176,6 +164,7 @@ def create_app(
     app.include_router(ld.router)
 
     app.add_middleware(HeadAsGet)
+    app.add_middleware(AllowedMethods)  # outside HeadAsGet, so that it sees HEAD as HEAD
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(

@@ -8,7 +8,6 @@ route of the app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 import pyoxigraph as ox
@@ -35,6 +34,7 @@ from hrkg.api.describe import (
     resource_page,
     void_description,
 )
+from hrkg.api.methods import CATCH_ALL, flat_routes
 from hrkg.namespaces import HRKG_BASE
 from hrkg.store import Store
 
@@ -141,7 +141,7 @@ def _graph(store: Store, iri: str, request: Request, fmt: str | None) -> Respons
     return rdf_response(list(store.triples(graphs=[iri])), request, fmt, page=page)
 
 
-@router.get("/{path:path}", summary="Dereference any hrkg IRI")
+@router.get(CATCH_ALL, summary="Dereference any hrkg IRI")
 def resource(path: str, store: StoreDep, request: Request, format: FormatParam = None) -> Response:
     """The resource https://w3id.org/hrkg/{path}: as RDF, its triples (plus the labels of what it points at, or,
     for a resource that is only ever an object, the triples that point at it); as HTML, a page with its label,
@@ -173,19 +173,9 @@ def resource(path: str, store: StoreDep, request: Request, format: FormatParam =
 
 def _exists(store: Store, request: Request, path: str) -> bool:
     """Whether ``path`` names a page of this service or a resource the knowledge graph mentions."""
-    for route in _flat(request.app.router.routes):
+    for route in flat_routes(request.app.router.routes):
         regex = getattr(route, "path_regex", None)
-        if regex is not None and getattr(route, "path", None) != "/{path:path}" and regex.match(path):
+        if regex is not None and getattr(route, "path", None) != CATCH_ALL and regex.match(path):
             return True
     iri = HRKG_BASE + path.lstrip("/")
     return iri in store.graphs() or bool(describe_resource(store, iri)) or bool(incoming_links(store, iri)[0])
-
-
-def _flat(routes: Iterable[object]) -> Iterator[object]:
-    """The routes, with included routers opened up."""
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _flat(inner.routes)
-        else:
-            yield route
