@@ -449,3 +449,19 @@ def test_openapi_documents_the_route(client: TestClient) -> None:
     assert {"400", "406", "413", "415"} <= set(operation["responses"])
     engine = next(p for p in operation["parameters"] if p["name"] == "engine")
     assert engine["schema"]["enum"] == ["fast", "pyshacl"]
+
+
+def test_a_parameter_of_the_wrong_type_is_one_readable_400(client: TestClient) -> None:
+    r = client.post("/validate", params={"suggestions": "maybe"}, content=BROKEN.read_bytes(), headers=YAML)
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/plain")
+    assert (
+        r.text.splitlines()[0]
+        == "query parameter suggestions='maybe': Input should be a valid boolean, unable to interpret input"
+    )
+    as_json = client.post(
+        "/validate", params={"suggestions": "maybe"}, content=BROKEN.read_bytes(), headers={**YAML, **JSON_ACCEPT}
+    )
+    assert as_json.status_code == 400
+    assert as_json.json()["error"].startswith("query parameter suggestions='maybe'")
+    assert "detail" not in as_json.json()  # not FastAPI's list of validation errors

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
@@ -106,6 +107,17 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's parameter errors as one line: ``query parameter suggestions='maybe': Input should be ...``."""
+    parts = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        where = f"{location[0]} parameter {'.'.join(location[1:])}" if len(location) > 1 else "the request"
+        given = f"={error['input']!r}" if isinstance(error.get("input"), str) else ""
+        parts.append(f"{where}{given}: {error.get('msg', 'is not valid')}")
+    return "; ".join(parts) or "the request is not valid"
+
+
 def open_service_store(settings: Settings) -> Store:
     """The store the service answers from: a persistent store is opened read-only unless updates are enabled, so
     the workers open it too (no copies) and other read-only services may share it."""
@@ -178,6 +190,10 @@ def create_app(
     async def hrkg_error(request: Request, exc: HrkgError) -> Response:
         headers = {"Retry-After": "5"} if exc.http_status == 503 else None
         return error_response(request, exc.http_status, exc.message, exc.hint, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameter(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 400, validation_message(exc), "GET /docs describes every parameter")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

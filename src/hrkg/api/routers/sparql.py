@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -12,6 +13,7 @@ from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR
 from hrkg.api.pages import form_page, respond
 from hrkg.config import Settings
+from hrkg.errors import HrkgError
 from hrkg.executor import WorkerPool
 from hrkg.guard import is_update, query_form
 from hrkg.store import Store
@@ -38,6 +40,19 @@ def _form(body: bytes) -> dict[str, list[str]]:
     return parse_qs(_decode(body), keep_blank_values=True)
 
 
+def _check_graphs(name: str, iris: list[str]) -> None:
+    """Refuse a ``default-graph-uri`` / ``named-graph-uri`` that is not an absolute IRI (before any worker sees it)."""
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise HrkgError(
+                f"{name} {iri!r} is not an absolute IRI",
+                hint="name a graph of the store by its IRI, e.g. https://w3id.org/hrkg/graph/ontology/core "
+                "(GET /.well-known/void lists them)",
+            ) from None
+
+
 async def _run(
     pool: WorkerPool,
     settings: Settings,
@@ -55,6 +70,8 @@ async def _run(
             detail="this is a SPARQL Update; the query endpoint answers SELECT, ASK, CONSTRUCT and DESCRIBE only"
             + ("" if settings.update_token else " (the service is read-only)"),
         )
+    _check_graphs("default-graph-uri", default_graph_uri)
+    _check_graphs("named-graph-uri", named_graph_uri)
     offers = GRAPH if query_form(query) in ("construct", "describe") else TABULAR
     return await respond(
         pool,
