@@ -465,3 +465,22 @@ def test_a_parameter_of_the_wrong_type_is_one_readable_400(client: TestClient) -
     assert as_json.status_code == 400
     assert as_json.json()["error"].startswith("query parameter suggestions='maybe'")
     assert "detail" not in as_json.json()  # not FastAPI's list of validation errors
+
+
+@pytest.mark.parametrize(
+    ("alias", "media"),
+    [
+        ("application/x-yaml", "application/yaml"),
+        ("text/yaml", "application/yaml"),
+        ("text/x-yaml", "application/yaml"),
+        ("application/x-turtle", "text/turtle"),
+    ],
+)
+def test_each_alias_is_read_as_its_media_type(client: TestClient, alias: str, media: str) -> None:
+    text = BROKEN.read_text(encoding="utf-8")
+    body = text if media == "application/yaml" else SYNTAXES["turtle"][1](text)
+    expected = post(client, body, media)
+    r = post(client, body, alias)
+    assert r.status_code == expected.status_code == 200
+    assert r.json() == expected.json()
+    assert r.json()["conforms"] is False

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hrkg import __version__
 from hrkg.api.errors import error_response
 from hrkg.api.methods import AllowedMethods
+from hrkg.api.openapi import tidy
 from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
@@ -169,6 +171,14 @@ def create_app(
         license_info={"name": "code: see the repository; guide content: BSR (paraphrased, cited by section)"},
         lifespan=lifespan,
     )
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = tidy(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(queries.router)
