@@ -449,3 +449,38 @@ def test_openapi_documents_the_route(client: TestClient) -> None:
     assert {"400", "406", "413", "415"} <= set(operation["responses"])
     engine = next(p for p in operation["parameters"] if p["name"] == "engine")
     assert engine["schema"]["enum"] == ["fast", "pyshacl"]
+
+
+def test_a_parameter_of_the_wrong_type_is_one_readable_400(client: TestClient) -> None:
+    r = client.post("/validate", params={"suggestions": "maybe"}, content=BROKEN.read_bytes(), headers=YAML)
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/plain")
+    assert (
+        r.text.splitlines()[0]
+        == "query parameter suggestions='maybe': Input should be a valid boolean, unable to interpret input"
+    )
+    as_json = client.post(
+        "/validate", params={"suggestions": "maybe"}, content=BROKEN.read_bytes(), headers={**YAML, **JSON_ACCEPT}
+    )
+    assert as_json.status_code == 400
+    assert as_json.json()["error"].startswith("query parameter suggestions='maybe'")
+    assert "detail" not in as_json.json()  # not FastAPI's list of validation errors
+
+
+@pytest.mark.parametrize(
+    ("alias", "media"),
+    [
+        ("application/x-yaml", "application/yaml"),
+        ("text/yaml", "application/yaml"),
+        ("text/x-yaml", "application/yaml"),
+        ("application/x-turtle", "text/turtle"),
+    ],
+)
+def test_each_alias_is_read_as_its_media_type(client: TestClient, alias: str, media: str) -> None:
+    text = BROKEN.read_text(encoding="utf-8")
+    body = text if media == "application/yaml" else SYNTAXES["turtle"][1](text)
+    expected = post(client, body, media)
+    r = post(client, body, alias)
+    assert r.status_code == expected.status_code == 200
+    assert r.json() == expected.json()
+    assert r.json()["conforms"] is False

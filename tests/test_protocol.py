@@ -229,7 +229,9 @@ def test_body_that_is_not_utf8(client: TestClient) -> None:
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_are_405(client: TestClient, method: str) -> None:
-    assert client.request(method, "/sparql").status_code == 405
+    r = client.request(method, "/sparql")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD, POST, OPTIONS"
 
 
 def test_vary_accept(client: TestClient) -> None:
@@ -307,3 +309,12 @@ def test_pages_escape_what_the_query_and_data_hold(client: TestClient) -> None:
     page = client.get("/sparql", params={"query": hostile, "format": "html"}).text
     assert "<script>" not in page
     assert "&lt;/textarea&gt;&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("value", ["AAA", "", "0.5"])
+def test_a_graph_that_is_not_an_iri_is_400(client: TestClient, method: str, param: str, value: str) -> None:
+    r = send(client, method, QUERIES["ask"], **{param: value})
+    assert r.status_code == 400
+    assert r.text.splitlines()[0] == f"{param} {value!r} is not an absolute IRI"

@@ -5,17 +5,22 @@ from __future__ import annotations
 import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hrkg import __version__
+from hrkg.api.errors import error_response
+from hrkg.api.methods import AllowedMethods
+from hrkg.api.openapi import tidy
 from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
@@ -104,18 +109,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def error_response(
-    request: Request, status: int, message: str, hint: str, *, headers: Mapping[str, str] | None = None
-) -> Response:
-    """An error as JSON (``{"error", "hint"}``) for clients that ask for JSON, as plain text for everyone else."""
-    accept = request.headers.get("accept", "")
-    if "json" in accept and "text/plain" not in accept:
-        body: dict[str, object] = {"error": message, "status": status}
-        if hint:
-            body["hint"] = hint
-        return JSONResponse(body, status_code=status, headers=headers)
-    text = message + (f"\nhint: {hint}" if hint else "")
-    return PlainTextResponse(text + "\n", status_code=status, headers=headers)
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's parameter errors as one line: ``query parameter suggestions='maybe': Input should be ...``."""
+    parts = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        where = f"{location[0]} parameter {'.'.join(location[1:])}" if len(location) > 1 else "the request"
+        given = f"={error['input']!r}" if isinstance(error.get("input"), str) else ""
+        parts.append(f"{where}{given}: {error.get('msg', 'is not valid')}")
+    return "; ".join(parts) or "the request is not valid"
 
 
 def open_service_store(settings: Settings) -> Store:
@@ -170,6 +172,14 @@ def create_app(
         license_info={"name": "code: see the repository; guide content: BSR (paraphrased, cited by section)"},
         lifespan=lifespan,
     )
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = tidy(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(queries.router)
@@ -177,6 +187,7 @@ def create_app(
     app.include_router(ld.router)
 
     app.add_middleware(HeadAsGet)
+    app.add_middleware(AllowedMethods)  # outside HeadAsGet, so that it sees HEAD as HEAD
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
@@ -190,6 +201,10 @@ def create_app(
     async def hrkg_error(request: Request, exc: HrkgError) -> Response:
         headers = {"Retry-After": "5"} if exc.http_status == 503 else None
         return error_response(request, exc.http_status, exc.message, exc.hint, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameter(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 400, validation_message(exc), "GET /docs describes every parameter")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

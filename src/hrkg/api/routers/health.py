@@ -8,7 +8,7 @@ from hrkg.api.deps import PoolDep, SettingsDep, StoreDep
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health")
+@router.get("/health", summary="Liveness and what is loaded")
 def health(store: StoreDep, pool: PoolDep, settings: SettingsDep) -> dict[str, object]:
     """Liveness and a summary: version, store URL, named graphs, triple count, query workers and limits."""
     return {

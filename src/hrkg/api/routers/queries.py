@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from hrkg.api.deps import PoolDep, StoreDep
 from hrkg.api.describe import html_page
 from hrkg.api.negotiation import TABULAR, choose, negotiate
+from hrkg.api.openapi import POOLED, TABULAR_TYPES, errors, ok
 from hrkg.api.pages import respond
 from hrkg.errors import ParameterError, UnknownQueryError
 from hrkg.queries import NamedQuery, Parameter, QueryLibrary
@@ -37,9 +38,38 @@ TERM_ACCEPTS = (
 TERM_EXAMPLE = "CausingActor"
 _LISTING = {"application/json": "json", "text/html": "html"}
 _TEXT = {"application/sparql-query": "sparql", "text/plain": "text"}
-_FORMAT_DOC = "Result format when the Accept header cannot be set (browsers): json, xml, csv, tsv or table."
+_FORMAT_DOC = "Result format when the Accept header cannot be set: json, xml, csv, tsv, table (or html, a page)."
 _NAME_DOC = "The name of a named query, as listed by GET /queries (e.g. appropriate-actions)."
 _CLI_HINT = re.compile(r"add --param (\S+)=VALUE")
+#: one entry of GET /queries
+_ENTRY = {
+    "type": "object",
+    "required": ["name", "title", "description", "parameters", "url", "example", "sparql"],
+    "properties": {
+        "name": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "parameters": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "type", "optional", "description", "accepts", "allowed"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "type": {"type": "string"},
+                    "optional": {"type": "boolean"},
+                    "description": {"type": "string"},
+                    "accepts": {"type": "string"},
+                    "allowed": {"type": ["array", "null"], "items": {"type": "string"}},
+                },
+            },
+        },
+        "url": {"type": "string"},
+        "example": {"type": "string"},
+        "sparql": {"type": "string"},
+    },
+}
+_NOT_FOUND: dict[int, str | None] = {404: "There is no named query of that name (the message suggests close names)"}
 _FORM_FORMATS = (
     ("html", "a table (web page)"),
     ("table", "text table"),
@@ -166,18 +196,26 @@ def _page(entries: list[dict[str, Any]], request: Request) -> str:
 @router.get(
     "/queries",
     summary="List the named queries",
+    response_class=Response,
     responses={
-        200: {
-            "description": "Every named query with its parameters (JSON), or an HTML page with a form per query",
-            "content": {"text/html": {}},
-        },
-        406: {"description": "Neither JSON nor HTML is acceptable"},
+        200: ok(
+            "Every named query with its parameters (JSON), or an HTML page with a form per query",
+            _LISTING,
+            {"application/json": {"type": "array", "items": _ENTRY}},
+        ),
+        **errors({400: "`format` is neither json nor html", 406: "Neither JSON nor HTML is acceptable"}),
     },
 )
 async def list_named_queries(
     store: StoreDep,
     request: Request,
-    format: Annotated[str | None, Query(description="`json` or `html` when the Accept header cannot be set.")] = None,
+    format: Annotated[
+        str | None,
+        Query(
+            description="`json` or `html` when the Accept header cannot be set.",
+            json_schema_extra={"enum": list(_LISTING.values())},
+        ),
+    ] = None,
 ) -> Response:
     """The named queries: questions a practitioner can ask the guide without writing SPARQL.
 
@@ -226,12 +264,19 @@ def _resolve(lib: QueryLibrary, query: NamedQuery, params: dict[str, str]) -> di
 @router.get(
     "/queries/{name}",
     summary="Run a named query",
+    response_class=Response,
     responses={
-        200: {"description": "The query's answer: SPARQL JSON, XML, CSV, TSV or a text table"},
-        404: {"description": "There is no named query of that name"},
-        406: {"description": "No result format fits the Accept header"},
-        422: {"description": "A parameter is missing, unknown, given twice, or has a value that is not allowed"},
-        503: {"description": "The query ran longer than the timeout and was stopped, or every worker is busy"},
+        200: ok("The query's answer: SPARQL JSON, XML, CSV, TSV or a text table; a page for browsers", TABULAR_TYPES),
+        **errors(
+            {
+                400: "`format` is not one of json, xml, csv, tsv, table, html",
+                **_NOT_FOUND,
+                406: "No result format fits the Accept header (the message lists the media types on offer)",
+                422: "A parameter is missing, unknown, given twice, or has a value that is not allowed (the message "
+                "lists the allowed values)",
+                **POOLED,
+            }
+        ),
     },
 )
 async def run_named_query(
@@ -239,7 +284,10 @@ async def run_named_query(
     store: StoreDep,
     pool: PoolDep,
     request: Request,
-    format: Annotated[str | None, Query(description=_FORMAT_DOC)] = None,
+    format: Annotated[
+        str | None,
+        Query(description=_FORMAT_DOC, json_schema_extra={"enum": list(dict.fromkeys(TABULAR.values()))}),
+    ] = None,
 ) -> Response:
     """Run a named query with its parameters taken from the query string, e.g.
     `/queries/appropriate-actions?attribution=contribute`.
@@ -275,12 +323,8 @@ async def run_named_query(
     summary="Show a named query's SPARQL",
     response_class=Response,
     responses={
-        200: {
-            "description": "The query text, documentation header included",
-            "content": {"application/sparql-query": {}, "text/plain": {}},
-        },
-        404: {"description": "There is no named query of that name"},
-        406: {"description": "Neither application/sparql-query nor text/plain is acceptable"},
+        200: ok("The query text, documentation header included", _TEXT),
+        **errors({**_NOT_FOUND, 406: "Neither application/sparql-query nor text/plain is acceptable"}),
     },
 )
 async def named_query_text(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR
+from hrkg.api.openapi import GRAPH_TYPES, POOLED, TABULAR_TYPES, UPDATE_TOKEN, errors, ok
 from hrkg.api.pages import form_page, respond
 from hrkg.config import Settings
+from hrkg.errors import HrkgError
 from hrkg.executor import WorkerPool
 from hrkg.guard import is_update, query_form
 from hrkg.store import Store
@@ -38,6 +41,19 @@ def _form(body: bytes) -> dict[str, list[str]]:
     return parse_qs(_decode(body), keep_blank_values=True)
 
 
+def _check_graphs(name: str, iris: list[str]) -> None:
+    """Refuse a ``default-graph-uri`` / ``named-graph-uri`` that is not an absolute IRI (before any worker sees it)."""
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise HrkgError(
+                f"{name} {iri!r} is not an absolute IRI",
+                hint="name a graph of the store by its IRI, e.g. https://w3id.org/hrkg/graph/ontology/core "
+                "(GET /.well-known/void lists them)",
+            ) from None
+
+
 async def _run(
     pool: WorkerPool,
     settings: Settings,
@@ -55,6 +71,8 @@ async def _run(
             detail="this is a SPARQL Update; the query endpoint answers SELECT, ASK, CONSTRUCT and DESCRIBE only"
             + ("" if settings.update_token else " (the service is read-only)"),
         )
+    _check_graphs("default-graph-uri", default_graph_uri)
+    _check_graphs("named-graph-uri", named_graph_uri)
     offers = GRAPH if query_form(query) in ("construct", "describe") else TABULAR
     return await respond(
         pool,
@@ -65,6 +83,22 @@ async def _run(
         default_graphs=default_graph_uri or None,
         named_graphs=named_graph_uri or None,
     )
+
+
+_RESULTS = ok(
+    "The query's answer: SELECT and ASK as SPARQL JSON, XML, CSV, TSV or a text table; CONSTRUCT and DESCRIBE as "
+    "Turtle, N-Triples, JSON-LD or RDF/XML; a page for browsers (text/html)",
+    TABULAR_TYPES + tuple(m for m in GRAPH_TYPES if m not in TABULAR_TYPES),
+)
+_REFUSED = (
+    "The query does not parse, is an update, or is refused (SERVICE to an endpoint that is not allowlisted, nesting "
+    "too deep), its result is larger than the limit, or a graph parameter is not an IRI"
+)
+_QUERY_ERRORS: dict[int, str | None] = {
+    406: "No result format fits the Accept header (the message lists the media types on offer)",
+    502: None,
+    **POOLED,
+}
 
 
 def _no_update_here(settings: Settings) -> HTTPException:
@@ -81,7 +115,8 @@ def _no_update_here(settings: Settings) -> HTTPException:
                 "name": "query",
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string"},
+                # the SPARQL grammar is not a JSON Schema: a query that does not parse is a 400
+                "schema": {"type": "string", "minLength": 1},
                 "description": "The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it: the service "
                 "description (sd:).",
                 "example": "ASK { ?s ?p ?o }",
@@ -97,24 +132,26 @@ def _no_update_here(settings: Settings) -> HTTPException:
                 "name": "default-graph-uri",
                 "in": "query",
                 "required": False,
-                "schema": {"type": "array", "items": {"type": "string"}},
+                "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
                 "description": "Graphs whose union is the default graph (repeat the parameter for several).",
             },
             {
                 "name": "named-graph-uri",
                 "in": "query",
                 "required": False,
-                "schema": {"type": "array", "items": {"type": "string"}},
+                "schema": {"type": "array", "items": {"type": "string", "format": "iri"}},
                 "description": "Graphs visible to GRAPH clauses (repeat the parameter for several).",
             },
         ]
     },
+    response_class=Response,
     responses={
-        200: {"description": "Query results, or without `query` the SPARQL Service Description"},
-        400: {"description": "The query does not parse, or is refused (e.g. SERVICE to a host not allowlisted)"},
-        406: {"description": "No result format fits the Accept header"},
-        413: {"description": "The query text is too long"},
-        503: {"description": "The query ran longer than the timeout and was stopped, or every worker is busy"},
+        200: {
+            **_RESULTS,
+            "description": _RESULTS["description"] + "; without `query`, the SPARQL Service Description (RDF, or "
+            "a query form for browsers)",
+        },
+        **errors({400: _REFUSED, 413: "The query text is longer than the limit", **_QUERY_ERRORS}),
     },
 )
 async def sparql_get(request: Request) -> Response:
@@ -132,6 +169,8 @@ async def sparql_get(request: Request) -> Response:
         raise _no_update_here(settings)
     query = params.get("query")
     if query is None:
+        _check_graphs("default-graph-uri", params.getlist("default-graph-uri"))
+        _check_graphs("named-graph-uri", params.getlist("named-graph-uri"))
         return _service_description(state.store, request, params.get("format"))
     if not query.strip():
         raise HTTPException(status_code=400, detail="the query parameter is empty")
@@ -159,14 +198,14 @@ def _service_description(store: Store, request: Request, fmt: str | None) -> Res
     openapi_extra={
         "requestBody": {
             "content": {
-                _QUERY_BODY: {"schema": {"type": "string"}, "example": "ASK { ?s ?p ?o }"},
+                _QUERY_BODY: {"schema": {"type": "string", "minLength": 1}, "example": "ASK { ?s ?p ?o }"},
                 _FORM_BODY: {
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "query": {"type": "string"},
-                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
-                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "query": {"type": "string", "minLength": 1},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
                             "format": {"type": "string"},
                         },
                         "required": ["query"],
@@ -176,7 +215,18 @@ def _service_description(store: Store, request: Request, fmt: str | None) -> Res
             "required": True,
         }
     },
-    responses={415: {"description": "The body is neither a query nor a urlencoded form"}},
+    response_class=Response,
+    responses={
+        200: _RESULTS,
+        **errors(
+            {
+                400: _REFUSED + "; the body has no query or is not UTF-8",
+                413: "The body or the query text is larger than the limit",
+                415: "The body is neither a query (application/sparql-query) nor a urlencoded form",
+                **_QUERY_ERRORS,
+            }
+        ),
+    },
 )
 async def sparql_post(pool: PoolDep, settings: SettingsDep, request: Request) -> Response:
     """The SPARQL 1.1 Protocol query operation via POST: the query directly (`application/sparql-query`, graph
@@ -210,10 +260,40 @@ async def sparql_post(pool: PoolDep, settings: SettingsDep, request: Request) ->
     "/update",
     summary="SPARQL Update (only with the update token)",
     status_code=204,
+    response_class=Response,
+    openapi_extra={
+        "security": [{UPDATE_TOKEN: []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                _UPDATE_BODY: {
+                    "schema": {"type": "string", "minLength": 1},
+                    "example": "INSERT DATA { <https://example.org/s> <https://example.org/p> 1 }",
+                },
+                _FORM_BODY: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"update": {"type": "string", "minLength": 1}},
+                        "required": ["update"],
+                    }
+                },
+            },
+        },
+    },
     responses={
         204: {"description": "The update was applied"},
-        401: {"description": "No or a wrong bearer token"},
-        403: {"description": "The service is read-only (no update token is configured)"},
+        **errors(
+            {
+                400: "The update does not parse or is refused (LOAD, SERVICE to an endpoint that is not "
+                "allowlisted), or the body has no update or is not UTF-8",
+                401: "No bearer token, or not the configured one",
+                403: "The service is read-only: no update token is configured",
+                413: "The body is larger than the upload limit",
+                415: "The body is neither an update (application/sparql-update) nor a urlencoded form",
+                502: None,
+                **POOLED,
+            }
+        ),
     },
 )
 async def update(pool: PoolDep, settings: SettingsDep, request: Request) -> Response:

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
 from hrkg.api.negotiation import choose
+from hrkg.api.openapi import POOLED, errors, ok
 from hrkg.errors import HrkgError
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
 from hrkg.report import MEDIA_TYPES as REPORT_TYPES
@@ -51,35 +52,83 @@ def _accepted_types() -> str:
     return ", ".join(sorted(INPUT_TYPES))
 
 
+#: organisation data as a JSON Schema: a mapping of the DESIGN.md section 3 keys, each list of records also given as
+#: one record or left empty (null); what the records must say is for the rules (the SHACL shapes) to report
+_RECORDS = {"type": ["array", "object", "null"], "items": {"type": "object"}}
+_DOCUMENT = {
+    "type": "object",
+    "properties": {
+        "organisation": {"type": ["object", "null"]},
+        **dict.fromkeys(("systems", "impacts", "mitigations", "remedies", "riskAcceptances", "tensions"), _RECORDS),
+    },
+}
+#: the body schema per Content-Type: YAML and JSON are the document, JSON-LD any JSON-LD; the other RDF syntaxes
+#: have none, since every value is text once sent and their grammars are not JSON Schema
+_BODY_SCHEMAS = {
+    "yaml": _DOCUMENT,
+    "json": _DOCUMENT,
+    "jsonld": {"type": ["object", "array"]},
+}
+_EXAMPLES = {
+    "application/yaml": {
+        "organisation": {"id": "acme", "roles": ["deployer"]},
+        "impacts": [{"id": "i1", "rights": ["privacy"], "attribution": "cause"}],
+    }
+}
+_REPORT = {
+    "type": "object",
+    "required": ["conforms", "findings"],
+    "properties": {
+        "conforms": {"type": "boolean"},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rule", "severity", "focus", "message"],
+                "properties": {
+                    "rule": {"type": "string"},
+                    "severity": {"type": "string", "enum": list(SEVERITIES)},
+                    "focus": {"type": "string"},
+                    "message": {"type": "string"},
+                    "suggestions": {"type": "array"},
+                },
+            },
+        },
+    },
+}
+
+
+def _request_body() -> dict[str, object]:
+    content: dict[str, object] = {}
+    for media, fmt in INPUT_TYPES.items():
+        entry: dict[str, object] = {"schema": _BODY_SCHEMAS.get(fmt, {})}
+        if media in _EXAMPLES:
+            entry["example"] = _EXAMPLES[media]
+        content[media] = entry
+    return {"required": True, "content": content}
+
+
 @router.post(
     "/validate",
     summary="Check organisation data against the guide",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/yaml": {
-                    "schema": {"type": "string"},
-                    "example": "organisation: {id: acme, roles: [deployer]}\n"
-                    "impacts: [{id: i1, rights: [privacy], attribution: cause}]\n",
-                },
-                "application/json": {"schema": {"type": "object"}},
-                "text/turtle": {"schema": {"type": "string"}},
-                "application/ld+json": {"schema": {"type": "object"}},
-                "application/n-triples": {"schema": {"type": "string"}},
-                "application/rdf+xml": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    response_class=Response,
+    openapi_extra={"requestBody": _request_body()},
     responses={
-        200: {
-            "description": "The validation report, whether or not the data conforms (see `conforms`)",
-            "content": {media: {} for media in REPORTS},
-        },
-        400: {"description": "The body cannot be parsed (the message gives the line and column), or is not UTF-8"},
-        406: {"description": "No report format fits the Accept header"},
-        413: {"description": "The body is larger than the upload limit"},
-        415: {"description": "The Content-Type is missing or not a supported organisation data format"},
+        200: ok(
+            "The validation report, whether or not the data conforms (see `conforms`)",
+            REPORTS,
+            {"application/json": _REPORT},
+        ),
+        **errors(
+            {
+                400: "The body cannot be parsed (the message gives the line and column) or is not UTF-8, or a "
+                "parameter value is not understood",
+                406: "No report format fits the Accept header",
+                413: "The body is larger than the upload limit",
+                415: "The Content-Type is missing or not a supported organisation data format",
+                **POOLED,
+            }
+        ),
     },
 )
 async def validate_data(
