@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -111,12 +112,18 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     )
     store = open_service_store(settings)  # errors here are one line, before the server starts
     pool = start_pool(store, settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: exit through `finally`, not at once
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app = create_app(settings, store=store, pool=pool)
         click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
     finally:
         pool.close()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command()
