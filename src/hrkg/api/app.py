@@ -134,6 +134,12 @@ def start_pool(store: Store, settings: Settings) -> WorkerPool:
         max_bytes=settings.max_result_bytes,
         memory_mb=settings.worker_memory_mb,
         validate_timeout=settings.validate_timeout,
+        validate_size=settings.validate_workers,
+        lookup_size=settings.lookup_workers,
+        queue_limit=settings.queue_limit,
+        client_limit=settings.client_concurrency,
+        cache_entries=settings.cache_entries,
+        cache_bytes=settings.cache_bytes,
     )
 
 
@@ -187,7 +193,8 @@ def create_app(
 
     @app.exception_handler(HrkgError)
     async def hrkg_error(request: Request, exc: HrkgError) -> Response:
-        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        retry = getattr(exc, "retry_after", 5 if exc.http_status == 503 else None)
+        headers = None if retry is None else {"Retry-After": str(retry)}
         return error_response(request, exc.http_status, exc.message, exc.hint, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

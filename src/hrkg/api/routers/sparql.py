@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
+from hrkg.api.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR
 from hrkg.api.pages import form_page, respond
 from hrkg.config import Settings
@@ -246,5 +246,5 @@ async def update(pool: PoolDep, settings: SettingsDep, request: Request) -> Resp
         )
     if not text.strip():
         raise HTTPException(status_code=400, detail="missing update")
-    await pool.update(text)
+    await pool.update(text, client=client_of(request))
     return Response(status_code=204)
