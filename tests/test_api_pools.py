@@ -288,8 +288,8 @@ def test_a_freed_worker_goes_to_the_waiting_client_with_the_fewest_jobs_running(
 def test_a_request_that_gives_up_waiting_leaves_the_pool_as_it_was() -> None:
     async def scenario() -> None:
         pool = _Pool("lookup", 1, queue_limit=1, client_limit=2)
-        pool.release(cast(_Worker, None))
-        await pool.acquire("a", 1)  # the only worker: None stands for it
+        pool.release(cast(_Worker, object()))
+        await pool.acquire("a", 1)  # the only worker
         waiting = asyncio.create_task(pool.acquire("b", 5))
         await asyncio.sleep(0)
         assert pool.status()["waiting"] == 1

@@ -488,6 +488,8 @@ class _Pool:
         self.size = size
         self.queue_limit = queue_limit
         self.client_limit = client_limit
+        #: a pool whose idle workers this one's jobs may use when it has none idle (never the other way round)
+        self.borrows_from: _Pool | None = None
         self.workers: set[_Worker] = set()
         self.idle: list[_Worker] = []
         #: by client: (arrival, future) of each waiting request, oldest first
@@ -498,6 +500,15 @@ class _Pool:
         self.running: dict[str, int] = {}
         self._arrivals = 0
 
+    def take_idle(self, client: str) -> _Worker | None:
+        """An idle worker for ``client`` if there is one and the client is within its limit here, else None."""
+        load = self.load.get(client, 0)
+        if not self.idle or (self.client_limit and load >= self.client_limit):
+            return None
+        self.load[client] = load + 1
+        self.running[client] = self.running.get(client, 0) + 1
+        return self.idle.pop()
+
     async def acquire(self, client: str, wait: float) -> _Worker:
         """A worker for ``client``: an idle one at once, or the next one freed, within ``wait`` seconds."""
         load = self.load.get(client, 0)
@@ -507,10 +518,8 @@ class _Pool:
                 f"{self.label}, the most one client may have; retry when an answer is in",
                 hint="send these requests one after another, or ask the operator for a larger HRKG_CLIENT_CONCURRENCY",
             )
-        if self.idle:
-            self.load[client] = load + 1
-            self.running[client] = self.running.get(client, 0) + 1
-            return self.idle.pop()
+        if (worker := self.take_idle(client)) is not None:
+            return worker
         if self.waiters >= self.queue_limit:
             waiting = f"{self.waiters} requests are" if self.waiters != 1 else "1 request is"
             raise ServiceBusyError(
@@ -731,6 +740,8 @@ class WorkerPool:
             "lookup": _Pool("lookup", lookup_size, **limits) if lookup_size else query,
             "validation": _Pool("validation", validate_size, **limits),
         }
+        if lookup_size:  # the named queries are the service's own, bounded: they may use an idle query worker
+            self.pools["lookup"].borrows_from = query
         self._closed = False
         for _ in range(size):
             query.release(self._spawn(query))
@@ -902,8 +913,13 @@ class WorkerPool:
     ) -> Answer:
         if self._closed:
             raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
-        # long enough for a request that came just after the running jobs to be served once they are stopped
-        worker = await pool.acquire(client, timeout * _PATIENCE)
+        lender = pool.borrows_from
+        borrowed = lender.take_idle(client) if lender is not None and not pool.idle else None
+        if lender is not None and borrowed is not None:
+            pool, worker = lender, borrowed
+        else:
+            # long enough for a request that came just after the running jobs to be served once they are stopped
+            worker = await pool.acquire(client, timeout * _PATIENCE)
         healthy = False
         try:
             await worker.wait_ready()
