@@ -18,7 +18,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from hrkg.executor import Answer, Job, _AnswerCache, _Pool, _remove_if_stale, _replica_dir, _Worker
+from hrkg.executor import Answer, Job, ServiceBusyError, _AnswerCache, _Pool, _remove_if_stale, _replica_dir, _Worker
 from hrkg.resources import Resources
 from live import Garbage, hrkg_process, hrkg_server
 
@@ -289,7 +289,7 @@ def test_a_request_that_gives_up_waiting_leaves_the_pool_as_it_was() -> None:
     async def scenario() -> None:
         pool = _Pool("lookup", 1, queue_limit=1, client_limit=2)
         pool.release(cast(_Worker, object()))
-        await pool.acquire("a", 1)  # the only worker
+        worker = await pool.acquire("a", 1)  # the only worker
         waiting = asyncio.create_task(pool.acquire("b", 5))
         await asyncio.sleep(0)
         assert pool.status()["waiting"] == 1
@@ -297,6 +297,22 @@ def test_a_request_that_gives_up_waiting_leaves_the_pool_as_it_was() -> None:
         with pytest.raises(asyncio.CancelledError):
             await waiting
         assert pool.status() == {"workers": 0, "busy": 1, "waiting": 0}
+        assert pool.load == {"a": 1}
+        # cancelled, and the worker freed before the request has seen it: counted once, the worker stays idle
+        waiting = asyncio.create_task(pool.acquire("b", 5))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        pool.finished("a")
+        pool.release(worker)
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert pool.status() == {"workers": 0, "busy": 0, "waiting": 0}
+        assert pool.load == {}
+        assert pool.idle == [worker]
+        # a request that waits too long is told so
+        await pool.acquire("a", 1)
+        with pytest.raises(ServiceBusyError, match=r"^the lookup worker stayed busy for 0\.05 s$"):
+            await pool.acquire("b", 0.05)
         assert pool.load == {"a": 1}
 
     asyncio.run(scenario())

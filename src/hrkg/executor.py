@@ -568,8 +568,7 @@ class _Pool:
             self.waiters -= 1
             if not queue:
                 del self.waiting[client]
-            if future.done():  # cancelled, and not yet taken out of the queue
-                self._unload(client)
+            if future.done():  # cancelled: its request has yet to see it, and undoes its load then (in acquire)
                 continue
             self.running[client] = self.running.get(client, 0) + 1
             future.set_result(worker)
