@@ -101,7 +101,8 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     """Start the SPARQL service (FastAPI) on the store.
 
     Other settings come from the environment: HRKG_SERVICE_ALLOWLIST, HRKG_UPDATE_TOKEN, HRKG_MAX_RESULT_BYTES,
-    HRKG_MAX_UPLOAD_BYTES, HRKG_MAX_QUERY_LENGTH, HRKG_CORS_ORIGINS (see the README).
+    HRKG_MAX_UPLOAD_BYTES, HRKG_MAX_QUERY_LENGTH, HRKG_CORS_ORIGINS, HRKG_LOOKUP_WORKERS, HRKG_VALIDATE_WORKERS,
+    HRKG_QUEUE_LIMIT, HRKG_CLIENT_CONCURRENCY, HRKG_CACHE_ENTRIES, HRKG_CACHE_BYTES (see the README).
     """
     import uvicorn
 

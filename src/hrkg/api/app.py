@@ -40,6 +40,8 @@ Practitioner Guides, Guide 4, 2025; built on the UN Guiding Principles on Busine
 
 Safe by default: read-only (updates only with the operator's token), queries stopped after a timeout (503),
 result and upload size limits, SERVICE only to allowlisted endpoints, nothing fetched from the web on anyone's behalf.
+Queries, named queries and validations have workers of their own; a full wait queue is 503 at once, and a client
+with too many requests running or waiting is 429, both with `Retry-After`.
 """
 
 _TAGS = [
