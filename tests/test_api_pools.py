@@ -28,6 +28,15 @@ JSON = {"Accept": "application/sparql-results+json"}
 YAML = {"Content-Type": "application/yaml"}
 
 
+def register(impacts: int) -> bytes:
+    """A risk register with ``impacts`` impacts, each with a mitigation: pySHACL takes far longer than TIMEOUT."""
+    lines = ["organisation: {id: bulk, roles: [deployer]}", "impacts:"]
+    lines += [f"  - {{id: i{n}, rights: [privacy], attribution: contribute}}" for n in range(impacts)]
+    lines.append("mitigations:")
+    lines += [f"  - {{id: m{n}, addresses: [i{n}], actions: [prevent]}}" for n in range(impacts)]
+    return "\n".join(lines).encode()
+
+
 def quick(n: int) -> str:
     """A cheap query the cache has not seen (the comment makes each text new)."""
     return f"# {n} {time.monotonic()}\nASK {{ ?s a <https://w3id.org/hrkg#AttributionLevel> }}"
@@ -110,8 +119,8 @@ def test_no_pool_stalls_another_and_full_queues_and_busy_clients_are_told_at_onc
     try:
         assert b.get("/sparql", params={"query": cached}, headers=JSON).json()["boolean"] is True
         # a validation that takes longer than its timeout (pySHACL) holds the only validation worker ...
-        background.send("long validation", v, "POST", "/validate", params={"engine": "pyshacl"}, content=example,
-                        headers=YAML)  # fmt: skip
+        background.send("long validation", v, "POST", "/validate", params={"engine": "pyshacl"},
+                        content=register(300), headers=YAML)  # fmt: skip
         wait_for(b, lambda p: p["validation"]["busy"] == 1, "a busy validation worker")
         # ... and holds up no query
         r, seconds = timed(lambda: b.get("/sparql", params={"query": quick(1)}, headers=JSON))
