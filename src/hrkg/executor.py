@@ -242,12 +242,18 @@ def _service_errors(sparql: str, services: Collection[str]) -> Iterator[None]:
     try:
         yield
     except (OSError, RuntimeError) as exc:
-        # only allowlisted endpoints can have been called (the guard refused the others): those the text names
-        named = [e for e in sorted(services) if f"<{e}>" in sparql] or [e for e in sorted(services) if e in sparql]
-        if not named:
-            raise
-        which = "the SERVICE endpoint " + ", ".join(f"<{e}>" for e in named)
+        # only allowlisted endpoints can have been called (the guard refused the others): those the text or the
+        # error names; else, for a query with SERVICE in it, the endpoints in general
         reason = " ".join(str(exc).split()) or type(exc).__name__
+        endpoints = sorted(services)
+        named = [e for e in endpoints if f"<{e}>" in sparql or f"<{e}>" in reason]
+        named = named or [e for e in endpoints if e in sparql]
+        if named:
+            which = "the SERVICE endpoint " + ", ".join(f"<{e}>" for e in named)
+        elif endpoints and "service" in sparql.lower():
+            which = "a SERVICE endpoint the query names"
+        else:
+            raise
         raise RemoteEndpointError(
             f"{which} did not answer usefully: {reason}",
             hint="check that the endpoint is up and answers SPARQL results; SERVICE SILENT ignores a failing endpoint",
