@@ -347,8 +347,11 @@ def load(
             if len(run.samples) < 5:
                 run.samples.append(message)
 
-    def client() -> None:
-        conn = http.client.HTTPConnection(HOST, server.port, timeout=timeout)
+    def client(index: int) -> None:
+        # each client from a loopback address of its own (127.0.0.2, ...), as distinct clients are to hrkg's
+        # per-client limit (HRKG_CLIENT_CONCURRENCY)
+        source = (f"127.0.0.{2 + index % 250}", 0)
+        conn = http.client.HTTPConnection(HOST, server.port, timeout=timeout, source_address=source)
         latencies: list[float] = []
         with contextlib.suppress(OSError):
             conn.connect()
@@ -391,7 +394,7 @@ def load(
             with lock:
                 run.latencies.extend(latencies)
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
     for t in threads:
         t.start()
     cpu0, srv0 = time.process_time(), server.cpu_seconds()
@@ -522,6 +525,11 @@ def main() -> None:
     )
     parser.add_argument("--store", default=os.environ.get("HRKG_STORE", "memory:"), help="hrkg store URL")
     parser.add_argument("--serve-args", default="", help="more `hrkg serve` options, e.g. '--workers 4'")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="leave hrkg's answer cache on (off by default: every request is run by a worker, as the baseline does)",
+    )
     parser.add_argument("--baseline-workers", type=int, default=1, help="uvicorn worker processes of the baseline")
     parser.add_argument("--host", default=HOST, help="must be 127.0.0.1 (loopback only)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request before it is an error")
@@ -554,6 +562,7 @@ def main() -> None:
                 "/health",
                 Path(tmp, "hrkg.log"),
                 port,
+                env={} if args.cache else {"HRKG_CACHE_ENTRIES": "0"},
             )
         )
         if nt_file is not None:

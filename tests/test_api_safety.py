@@ -308,14 +308,18 @@ def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None
         assert _count(second, GRAPH) == 1
 
 
-def test_a_query_that_needs_too_much_memory_is_stopped_with_503() -> None:
+def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.LogCaptureFixture) -> None:
     hungry = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"  # sorts 30 million rows
     settings = Settings(store="memory:", workers=1, worker_memory_mb=300, query_timeout=30)
     with TestClient(create_app(settings)) as client:
         started = time.monotonic()
-        r = client.get("/sparql", params={"query": hungry})
+        with caplog.at_level(logging.WARNING, logger="hrkg.executor"):
+            r = client.get("/sparql", params={"query": hungry})
         assert r.status_code == 503
         assert "more memory than a query worker may use (300 MiB)" in r.text
+        # told by what the worker said last (Rust's "memory allocation of N bytes failed", then abort)
+        assert any("a query worker ran out of memory (signal SIGABRT" in m for m in caplog.messages), caplog.messages
+        assert not any("crashed" in m for m in caplog.messages)
         assert time.monotonic() - started < 20  # stopped by the limit, not by the timeout
         # the worker was replaced and the service goes on
         assert client.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
@@ -369,20 +373,28 @@ def test_hostile_queries_get_a_clear_answer_and_leave_the_service_up(writable: T
     assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
 
 
-def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(writable: TestClient) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGKILL])
+def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(
+    writable: TestClient, caplog: pytest.LogCaptureFixture, sig: signal.Signals
+) -> None:
+    """A worker that dies of anything but a memory error (it says so on its stderr) is a crash, never "out of
+    memory" (a SIGKILL from outside was once reported as one); the log names the signal."""
     pool = writable.app.state.pool  # type: ignore[attr-defined]
-    (worker,) = list(pool._all)
+    (worker,) = list(pool.pools["query"].workers)
 
     def crash() -> None:
         time.sleep(0.5)
-        worker.process.send_signal(signal.SIGSEGV)
+        worker.process.send_signal(sig)
 
     thread = threading.Thread(target=crash)
     thread.start()
-    r = writable.get("/sparql", params={"query": RUNAWAY})
+    with caplog.at_level(logging.WARNING, logger="hrkg.executor"):
+        r = writable.get("/sparql", params={"query": RUNAWAY})
     thread.join()
     assert r.status_code == 503
     assert "crashed the worker that ran it" in r.text
+    assert "memory" not in r.text
+    assert any(f"a query worker crashed (signal {sig.name}" in m for m in caplog.messages), caplog.messages
     assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
 
 

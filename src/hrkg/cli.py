@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -100,7 +101,8 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     """Start the SPARQL service (FastAPI) on the store.
 
     Other settings come from the environment: HRKG_SERVICE_ALLOWLIST, HRKG_UPDATE_TOKEN, HRKG_MAX_RESULT_BYTES,
-    HRKG_MAX_UPLOAD_BYTES, HRKG_MAX_QUERY_LENGTH, HRKG_CORS_ORIGINS (see the README).
+    HRKG_MAX_UPLOAD_BYTES, HRKG_MAX_QUERY_LENGTH, HRKG_CORS_ORIGINS, HRKG_LOOKUP_WORKERS, HRKG_VALIDATE_WORKERS,
+    HRKG_QUEUE_LIMIT, HRKG_CLIENT_CONCURRENCY, HRKG_CACHE_ENTRIES, HRKG_CACHE_BYTES (see the README).
     """
     import uvicorn
 
@@ -111,12 +113,18 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     )
     store = open_service_store(settings)  # errors here are one line, before the server starts
     pool = start_pool(store, settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: exit through `finally`, not at once
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app = create_app(settings, store=store, pool=pool)
         click.echo(f"hrkg {__version__}: serving {store_url} on http://{host}:{port}/sparql", err=True)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
     finally:
         pool.close()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command()

@@ -24,7 +24,35 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, description="Port the service listens on.")
-    workers: int = Field(default=2, ge=1, le=64, description="Query worker processes (each holds a store replica).")
+    workers: int = Field(
+        default=2, ge=1, le=64, description="Worker processes for ad-hoc SPARQL (each holds a store replica)."
+    )
+    validate_workers: int = Field(
+        default=1, ge=1, le=64, description="Worker processes for POST /validate, apart from the query workers."
+    )
+    lookup_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Worker processes for the named queries (/queries/{name}), apart from the query workers, so "
+        "that runaway ad-hoc queries cannot hold them up. 0: the named queries share the query workers.",
+    )
+    queue_limit: int = Field(
+        default=16,
+        ge=0,
+        description="Requests that may wait for a busy pool (each pool: query, lookup, validation); beyond it 503 "
+        "at once, with Retry-After.",
+    )
+    client_concurrency: int = Field(
+        default=2,
+        ge=0,
+        description="Requests one client address may have running or waiting in each pool; beyond it 429 with "
+        "Retry-After. 0: no limit.",
+    )
+    cache_entries: int = Field(
+        default=1024, ge=0, description="Answers kept for repeated identical queries until the store changes. 0: none."
+    )
+    cache_bytes: int = Field(default=32_000_000, ge=0, description="Bytes the cached answers may take in all.")
     query_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a query may run before it is stopped and answered 503."
     )

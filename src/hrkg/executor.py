@@ -1,23 +1,33 @@
 """Queries and validations from the service run in worker processes, so that a runaway can be stopped.
 
-Neither pyoxigraph nor rdflib can cancel a running query from Python; a process can be killed. The service keeps a
-small pool of workers, each holding an in-memory replica of the store. The embedded store is built in each worker
-from the same files in the same way, so every answer, down to the order within a GROUP_CONCAT, is the one the command
-line gives; a persistent store is copied through an N-Quads snapshot written when the service starts; after an
-update every worker reloads from a new snapshot. A job gets an idle worker, runs there and comes back already
-serialised in the negotiated format. When it runs longer than its timeout, needs more memory than the limit, or
-crashes the worker, the worker is killed and replaced, the client gets 503, and the other workers go on serving.
-Results are serialised into a bounded buffer, so an oversized result is refused without being held whole.
+Neither pyoxigraph nor rdflib can cancel a running query from Python; a process can be killed. The service keeps
+small pools of workers, each worker holding an in-memory replica of the store. The embedded store is built in each
+worker from the same files in the same way, so every answer, down to the order within a GROUP_CONCAT, is the one the
+command line gives; a persistent store is copied through an N-Quads snapshot written when the service starts; after
+an update every worker reloads from a new snapshot. A job gets an idle worker of its pool, runs there and comes back
+already serialised in the negotiated format. When it runs longer than its timeout, needs more memory than the limit,
+or crashes the worker, the worker is killed and replaced, the client gets 503 saying which of the three happened, and
+the other workers go on serving. Results are serialised into a bounded buffer, so an oversized result is refused
+without being held whole.
+
+One client must not stall the others: ad-hoc SPARQL (and the trial run of an update), validation and the service's
+own bounded lookups (the named queries) each have their own pool, so that none of them can occupy the workers of
+another; each pool has a bounded wait queue (503 at once when it is full) and hands a freed worker to the waiting
+client that has the fewest jobs running, and each client may have only a few requests running or waiting per pool
+(429 beyond that). Answers to repeated identical queries come from a bounded cache in the service process, without
+a worker, until the store changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import io
 import logging
 import os
 import pickle
+import re
 import resource
 import shutil
 import signal
@@ -28,12 +38,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections import OrderedDict, deque
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import pyoxigraph as ox
 
@@ -61,6 +72,16 @@ _RESULT_FORMATS = {
 #: the format used when the requested one does not fit the result's form
 _FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
 _STARTUP_TIMEOUT = 300.0
+#: the pools: ad-hoc SPARQL and update trials; the service's own named queries; POST /validate
+PoolName = Literal["query", "lookup", "validation"]
+#: how much longer than a job may run a request may wait for a worker of its pool
+_PATIENCE = 1.5
+#: how many of a worker's last lines on stderr are kept, to tell why it died
+_LAST_WORDS = 20
+#: what a worker that ran out of memory says last: Python's MemoryError, or Rust's allocation failure (then abort)
+_OUT_OF_MEMORY = ("memory allocation of", "MemoryError")
+#: temporary directories of the services' replicas (one per service, holding a lock file while it runs)
+REPLICA_PREFIX = "hrkg-replica-"
 
 
 class QueryTimeoutError(HrkgError):
@@ -76,9 +97,16 @@ class QueryStoppedError(HrkgError):
 
 
 class ServiceBusyError(HrkgError):
-    """Every worker stayed busy for as long as a query may run."""
+    """Every worker stayed busy for as long as a query may run, or the pool's wait queue is full."""
 
     http_status = 503
+
+
+class ClientLimitError(HrkgError):
+    """A client that already has as many requests running or waiting in a pool as one client may."""
+
+    http_status = 429
+    retry_after = 2
 
 
 class RemoteEndpointError(HrkgError):
@@ -166,7 +194,8 @@ class UpdateJob:
     what = "update"
 
     def run(self, store: Store, config: WorkerConfig) -> Answer:
-        store.update(self.update, services=config.services)
+        with _service_errors(self.update, config.services):
+            store.update(self.update, services=config.services)
         return Answer(b"", "none", "update")
 
 
@@ -210,6 +239,32 @@ def _too_large(limit: int) -> ResultTooLargeError:
 
 def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
     """Run ``job`` on ``store`` and serialise the result (in the worker; also usable in-process)."""
+    with _service_errors(job.query, services):
+        return _execute(store, job, services=services, max_bytes=max_bytes)
+
+
+@contextlib.contextmanager
+def _service_errors(sparql: str, services: Collection[str]) -> Iterator[None]:
+    """The engine's errors for a SERVICE endpoint that failed or answered garbage, as 502 naming the endpoint."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:
+        # only allowlisted endpoints can have been called (the guard refused the others): those the parse tree names
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        try:
+            named = sorted({e for e in read(sparql).services if e is not None and e in services})
+        except HrkgError:
+            raise exc from None
+        if not named:
+            raise
+        which = "the SERVICE endpoint " + ", ".join(f"<{e}>" for e in named)
+        raise RemoteEndpointError(
+            f"{which} did not answer usefully: {reason}",
+            hint="check that the endpoint is up and answers SPARQL results; SERVICE SILENT ignores a failing endpoint",
+        ) from None
+
+
+def _execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
     raw = store.evaluate(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, services=services)
     kind = "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
     fmt = job.fmt
@@ -226,14 +281,9 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
             ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES)
         else:
             ox.serialize(raw, sink, format=RDF_FORMATS[fmt])
-    except OSError as exc:  # results are computed while they are written: errors surface here
+    except OSError:  # results are computed while they are written: errors surface here
         if sink.exceeded:
             raise _too_large(max_bytes) from None
-        if read(job.query).services:
-            raise RemoteEndpointError(
-                f"a SERVICE endpoint the query names did not answer usefully: {exc}",
-                hint="check that the endpoint is up and answers SPARQL; SERVICE SILENT ignores a failing endpoint",
-            ) from None
         raise
     return Answer(sink.getvalue(), fmt, kind)
 
@@ -244,6 +294,7 @@ def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int
 def _serve(conn: Connection, config: WorkerConfig) -> None:
     """A worker's life: load the replica, say ready, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it stops the workers
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker that crashes leaves no core file behind
     if config.memory_mb:
         limit = config.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -290,11 +341,25 @@ def _sandbox_thread() -> None:
 
 
 def _out_of_memory(memory_mb: int, what: str = "query") -> QueryStoppedError:
+    worker = "a validation worker" if what == "validation" else "a query worker"
+    limit = f"more memory than {worker} may use ({memory_mb:,} MiB)" if memory_mb else "more memory than there was"
     return QueryStoppedError(
-        f"the {what} needed more memory than a query worker may use ({memory_mb:,} MiB) and was stopped",
+        f"the {what} needed {limit} and was stopped",
         hint="narrow the query (fewer patterns without shared variables, a LIMIT, no ORDER BY over everything), "
         "or ask the operator for a larger HRKG_WORKER_MEMORY_MB",
     )
+
+
+def _exit_status(code: int | None) -> str:
+    """How a worker process ended, for the log: ``signal SIGSEGV``, ``exit code 1``."""
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
 
 
 def _frame(message: object) -> bytes:
@@ -340,10 +405,13 @@ class _Worker:
 
     A plain subprocess rather than :mod:`multiprocessing`: that would re-import the parent's ``__main__`` in the
     child, which breaks when the service is embedded in a script, a notebook or ``python -`` from stdin. The service
-    side reads and writes the socket from the event loop, so a query costs no thread hand-off.
+    side reads and writes the socket from the event loop, so a query costs no thread hand-off. The worker's stderr
+    comes through a pipe: a thread per worker passes it on to the service's stderr and keeps the last lines, which
+    tell a worker that ran out of memory from one that crashed.
     """
 
-    def __init__(self, config: WorkerConfig):
+    def __init__(self, config: WorkerConfig, pool: PoolName = "query"):
+        self.pool = pool
         self.sock, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
@@ -352,13 +420,37 @@ class _Worker:
                 [sys.executable, "-m", "hrkg._worker", str(child.fileno())],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 env=env,
             )
         finally:
             child.close()
+        self._last_words: deque[bytes] = deque(maxlen=_LAST_WORDS)
+        assert self.process.stderr is not None
+        self._stderr = threading.Thread(
+            target=self._pass_on,
+            args=(self.process.stderr,),
+            name=f"hrkg-worker-{self.process.pid}-stderr",
+            daemon=True,
+        )
+        self._stderr.start()
         self.sock.sendall(_frame(config))
         self.sock.setblocking(False)
         self.ready = False
+
+    def _pass_on(self, stream: IO[bytes]) -> None:
+        with stream:
+            while line := stream.readline(8192):
+                self._last_words.append(line)
+                with contextlib.suppress(OSError):
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(2, view) :]
+
+    def last_words(self) -> str:
+        """What the worker wrote last on stderr (call once it has exited: this waits for the pipe to close)."""
+        self._stderr.join(2)
+        return b"".join(self._last_words).decode("utf-8", "replace")
 
     @property
     def alive(self) -> bool:
@@ -408,10 +500,229 @@ def serve(conn: Connection) -> None:
     _serve(conn, conn.recv())
 
 
-class WorkerPool:
-    """Runs queries against ``store`` in ``size`` worker processes, each query within ``timeout`` seconds.
+_LABELS: dict[PoolName, str] = {"query": "query", "lookup": "lookup", "validation": "validation"}
 
-    Made when the service starts (it waits until every worker is ready); :meth:`run` is called from the event loop.
+
+class _Pool:
+    """The workers of one kind of job, with a bounded wait queue and a limit per client.
+
+    Only touched from the event loop. A freed worker goes to the waiting client with the fewest jobs running in this
+    pool (the longest-waiting among equals), so that a client with many queued requests does not push everyone else
+    to the back."""
+
+    def __init__(self, name: PoolName, size: int, *, queue_limit: int, client_limit: int) -> None:
+        self.name = name
+        self.label = f"{_LABELS[name]} worker{'s' if size != 1 else ''}"
+        self.size = size
+        self.queue_limit = queue_limit
+        self.client_limit = client_limit
+        #: a pool whose idle workers this one's jobs may use when it has none idle (never the other way round)
+        self.borrows_from: _Pool | None = None
+        self.workers: set[_Worker] = set()
+        self.idle: list[_Worker] = []
+        #: by client: (arrival, future) of each waiting request, oldest first
+        self.waiting: dict[str, deque[tuple[int, asyncio.Future[_Worker]]]] = {}
+        self.waiters = 0
+        #: by client: its requests running or waiting here; and those running
+        self.load: dict[str, int] = {}
+        self.running: dict[str, int] = {}
+        self._arrivals = 0
+
+    def take_idle(self, client: str) -> _Worker | None:
+        """An idle worker for ``client`` if there is one and the client is within its limit here, else None."""
+        load = self.load.get(client, 0)
+        if not self.idle or (self.client_limit and load >= self.client_limit):
+            return None
+        self.load[client] = load + 1
+        self.running[client] = self.running.get(client, 0) + 1
+        return self.idle.pop()
+
+    async def acquire(self, client: str, wait: float) -> _Worker:
+        """A worker for ``client``: an idle one at once, or the next one freed, within ``wait`` seconds."""
+        load = self.load.get(client, 0)
+        if self.client_limit and load >= self.client_limit:
+            raise ClientLimitError(
+                f"this client already has {load} request{'s' if load != 1 else ''} running or waiting for the "
+                f"{self.label}, the most one client may have; retry when an answer is in",
+                hint="send these requests one after another, or ask the operator for a larger HRKG_CLIENT_CONCURRENCY",
+            )
+        if (worker := self.take_idle(client)) is not None:
+            return worker
+        if self.waiters >= self.queue_limit:
+            waiting = f"{self.waiters} requests are" if self.waiters != 1 else "1 request is"
+            raise ServiceBusyError(
+                f"{self._all_workers} {'are' if self.size != 1 else 'is'} busy and {waiting} waiting; "
+                "retry in a few seconds",
+                hint="the service is under load; HRKG_QUEUE_LIMIT bounds how many requests may wait",
+            )
+        self._arrivals += 1
+        future: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        entry = (self._arrivals, future)
+        self.waiting.setdefault(client, deque()).append(entry)
+        self.waiters += 1
+        self.load[client] = load + 1
+        try:
+            async with asyncio.timeout(wait):
+                return await future
+        except BaseException as exc:
+            if future.done() and not future.cancelled():  # handed a worker just as it gave up: pass it on
+                self.finished(client)
+                self.release(future.result())
+            else:
+                queue = self.waiting.get(client)
+                if queue is not None and entry in queue:
+                    queue.remove(entry)
+                    self.waiters -= 1
+                    if not queue:
+                        del self.waiting[client]
+                self._unload(client)
+            if isinstance(exc, TimeoutError):
+                raise ServiceBusyError(
+                    f"{self._all_workers} stayed busy for {wait:g} s",
+                    hint="retry later; long-running requests hold the workers",
+                ) from None
+            raise
+
+    @property
+    def _all_workers(self) -> str:
+        return f"all {self.size} {self.label}" if self.size != 1 else f"the {self.label}"
+
+    def release(self, worker: _Worker) -> None:
+        """``worker`` is free (or new): to the fairest waiting request, else idle."""
+        while self.waiting:
+            client = min(self.waiting, key=lambda c: (self.running.get(c, 0), self.waiting[c][0][0]))
+            queue = self.waiting[client]
+            _, future = queue.popleft()
+            self.waiters -= 1
+            if not queue:
+                del self.waiting[client]
+            if future.done():  # cancelled: its request has yet to see it, and undoes its load then (in acquire)
+                continue
+            self.running[client] = self.running.get(client, 0) + 1
+            future.set_result(worker)
+            return
+        self.idle.append(worker)
+
+    def finished(self, client: str) -> None:
+        """A job of ``client`` that had a worker is over."""
+        running = self.running.get(client, 0) - 1
+        if running > 0:
+            self.running[client] = running
+        else:
+            self.running.pop(client, None)
+        self._unload(client)
+
+    def _unload(self, client: str) -> None:
+        load = self.load.get(client, 0) - 1
+        if load > 0:
+            self.load[client] = load
+        else:
+            self.load.pop(client, None)
+
+    def status(self) -> dict[str, int]:
+        return {
+            "workers": len(self.workers),
+            "busy": sum(self.running.values()),
+            "waiting": self.waiters,
+        }
+
+
+#: text that might make two runs of the same query differ (non-deterministic functions; SERVICE, whose endpoint
+#: may change; \u escapes, which could spell either), read loosely: a false alarm only means no caching
+_UNCACHEABLE = re.compile(r"service|\\u|\b(?:rand|now|uuid|struuid|bnode)\b", re.IGNORECASE)
+
+
+class _AnswerCache:
+    """Serialised answers to queries, least recently used first out, bounded by entries and bytes. Only used
+    from the event loop; emptied when the store changes."""
+
+    def __init__(self, entries: int, size: int) -> None:
+        self.max_entries = entries
+        self.max_bytes = size
+        self.bytes = 0
+        self.generation = 0
+        self._answers: OrderedDict[tuple[object, ...], Answer] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    @staticmethod
+    def _cost(key: tuple[object, ...], answer: Answer) -> int:
+        return len(answer.body) + len(str(key[0])) + 200
+
+    def key(self, job: Job) -> tuple[object, ...] | None:
+        if not self.max_entries or _UNCACHEABLE.search(job.query):
+            return None
+        return (job.query, job.fmt, job.default_graphs, job.named_graphs, job.generation)
+
+    def get(self, key: tuple[object, ...], generation: int) -> Answer | None:
+        if generation != self.generation:
+            self._answers.clear()
+            self.bytes = 0
+            self.generation = generation
+            return None
+        answer = self._answers.get(key)
+        if answer is not None:
+            self._answers.move_to_end(key)
+        return answer
+
+    def put(self, key: tuple[object, ...], answer: Answer) -> None:
+        if key[-1] != self.generation or key in self._answers:
+            return
+        cost = self._cost(key, answer)
+        if cost > self.max_bytes // 8:  # one answer never takes much of the cache
+            return
+        self._answers[key] = answer
+        self.bytes += cost
+        while len(self._answers) > self.max_entries or self.bytes > self.max_bytes:
+            old, evicted = self._answers.popitem(last=False)
+            self.bytes -= self._cost(old, evicted)
+
+
+def _replica_dir() -> tuple[Path, int]:
+    """A new directory for this service's snapshots, locked while it runs, after removing those of services that
+    are gone (killed, so that they could not clean up): a directory whose lock anyone can take is nobody's."""
+    top = Path(tempfile.gettempdir())
+    for stale in top.glob(REPLICA_PREFIX + "*"):
+        _remove_if_stale(stale)
+    # made under another name and renamed once locked, so that no other service ever sees it unlocked
+    making = Path(tempfile.mkdtemp(prefix=f".hrkg-new-{os.getpid()}-", dir=top))
+    fd = os.open(making / "lock", os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    path = top / f"{REPLICA_PREFIX}{os.getpid()}-{making.name.rsplit('-', 1)[-1]}"
+    making.rename(path)
+    return path, fd
+
+
+def _remove_if_stale(path: Path) -> None:
+    try:
+        if path.is_symlink() or not path.is_dir() or path.stat().st_uid != os.getuid():
+            return
+        fd = os.open(path / "lock", os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:  # not ours, or made by a version without a lock file: leave it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a running service holds it
+        return
+    else:
+        log.info("removing %s, left behind by a service that is gone", path)
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
+class WorkerPool:
+    """Runs the service's jobs against ``store`` in worker processes: ``size`` workers for ad-hoc queries (each
+    within ``timeout`` seconds), ``lookup_size`` for the named queries (0: they share the query workers) and
+    ``validate_size`` for validations (within ``validate_timeout``).
+
+    Each pool lets at most ``queue_limit`` requests wait for a worker, and one client at most ``client_limit``
+    requests running or waiting (0: no limit). Up to ``cache_entries`` answers (``cache_bytes`` in all) are kept
+    for repeated identical queries (0: no cache).
+
+    Made when the service starts (it waits until the query workers are ready; the others start meanwhile and are
+    waited for by their first job); :meth:`run` is called from the event loop.
     """
 
     def __init__(
@@ -425,8 +736,14 @@ class WorkerPool:
         memory_mb: int = 0,
         validate_timeout: float = 60.0,
         sandbox: bool = False,
+        validate_size: int = 1,
+        lookup_size: int = 1,
+        queue_limit: int = 16,
+        client_limit: int = 0,
+        cache_entries: int = 1024,
+        cache_bytes: int = 32_000_000,
     ) -> None:
-        if size < 1:
+        if size < 1 or validate_size < 1 or lookup_size < 0:
             raise ValueError("a worker pool needs at least one worker")
         self.store = store
         self.size = size
@@ -446,23 +763,47 @@ class WorkerPool:
             except HrkgError:
                 self._writer.shutdown()
                 raise
-        self._dir = Path(tempfile.mkdtemp(prefix="hrkg-replica-"))
+        self._dir, self._dir_lock = _replica_dir()
         self._lock = threading.Lock()
         self._update_lock = threading.Lock()
         self.generation = 0
+        self.cache = _AnswerCache(cache_entries, cache_bytes)
         # each worker rebuilds the embedded store from its files, or opens a read-only persistent store itself;
         # a persistent store that can change is copied through a snapshot
         fresh = store.url == "memory:" or store.read_only
         self._snapshot: Path | None = None if fresh else self._write_snapshot()
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
-        self._all: set[_Worker] = set()
+        limits = {"queue_limit": queue_limit, "client_limit": client_limit}
+        query = _Pool("query", size, **limits)
+        self.pools: dict[PoolName, _Pool] = {
+            "query": query,
+            "lookup": _Pool("lookup", lookup_size, **limits) if lookup_size else query,
+            "validation": _Pool("validation", validate_size, **limits),
+        }
+        if lookup_size:  # the named queries are the service's own, bounded: they may use an idle query worker
+            self.pools["lookup"].borrows_from = query
         self._closed = False
         for _ in range(size):
-            self._idle.put_nowait(self._spawn())
-        for worker in list(self._all):
-            worker.wait_ready_blocking()
+            query.release(self._spawn(query))
+        try:
+            for worker in list(query.workers):
+                worker.wait_ready_blocking()
+        except BaseException:
+            self.close()
+            raise
+        for pool in self._own_pools()[1:]:
+            for _ in range(pool.size):
+                pool.release(self._spawn(pool))
 
     # -- bookkeeping ---------------------------------------------------------------------------------------------
+
+    def _own_pools(self) -> list[_Pool]:
+        """Each pool once (the lookups may share the query pool), the query pool first."""
+        return list({id(p): p for p in self.pools.values()}.values())
+
+    @property
+    def _all(self) -> set[_Worker]:
+        with self._lock:
+            return {w for pool in self._own_pools() for w in pool.workers}
 
     def _write_snapshot(self) -> Path:
         path = self._dir / f"replica-{self.generation}.nq"
@@ -472,7 +813,7 @@ class WorkerPool:
                 old.unlink(missing_ok=True)
         return path
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, pool: _Pool) -> _Worker:
         config = WorkerConfig(
             snapshot=None if self._snapshot is None else str(self._snapshot),
             generation=self.generation,
@@ -482,14 +823,14 @@ class WorkerPool:
             memory_mb=self.memory_mb,
             sandbox=self.sandbox,
         )
-        worker = _Worker(config)
+        worker = _Worker(config, pool.name)
         with self._lock:
-            self._all.add(worker)
+            pool.workers.add(worker)
         return worker
 
-    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+    def _retire(self, pool: _Pool, worker: _Worker, *, kill: bool) -> None:
         with self._lock:
-            self._all.discard(worker)
+            pool.workers.discard(worker)
         worker.stop(kill=kill)
 
     def refresh(self) -> None:
@@ -501,19 +842,42 @@ class WorkerPool:
     def close(self) -> None:
         """Stop every worker and remove the snapshots."""
         self._closed = True
-        with self._lock:
-            workers = list(self._all)
-        for worker in workers:
-            self._retire(worker, kill=False)
+        for pool in self._own_pools():
+            with self._lock:
+                workers = list(pool.workers)
+            for worker in workers:
+                self._retire(pool, worker, kill=False)
         self._writer.shutdown(wait=False)
         shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir_lock >= 0:
+            os.close(self._dir_lock)
+            self._dir_lock = -1
 
     @property
     def workers(self) -> int:
+        """How many query workers there are (the pool for ad-hoc SPARQL)."""
         with self._lock:
-            return len(self._all)
+            return len(self.pools["query"].workers)
+
+    def status(self) -> dict[str, dict[str, int]]:
+        """Each pool's workers, busy workers and waiting requests, and the answer cache's size."""
+        pools: dict[str, dict[str, int]] = {name: pool.status() for name, pool in self.pools.items()}
+        pools["cache"] = {"entries": len(self.cache), "bytes": self.cache.bytes}
+        return pools
 
     # -- running -------------------------------------------------------------------------------------------------
+
+    def _job(
+        self, query: str, fmt: str, default_graphs: Iterable[str] | None, named_graphs: Iterable[str] | None
+    ) -> Job:
+        return Job(
+            query=query,
+            fmt=fmt,
+            default_graphs=None if default_graphs is None else tuple(default_graphs),
+            named_graphs=None if named_graphs is None else tuple(named_graphs),
+            generation=self.generation,
+            snapshot=None if self._snapshot is None else str(self._snapshot),
+        )
 
     async def run(
         self,
@@ -523,31 +887,35 @@ class WorkerPool:
         bindings: Mapping[str, BindingValue] | None = None,
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        pool: PoolName = "query",
+        client: str = "",
     ) -> Answer:
-        """Run one query in a worker and return its serialised result.
+        """Run one query in a worker of ``pool`` for ``client`` (its address) and return its serialised result; a
+        repeated query is answered from the cache.
 
         Raises :class:`QueryTimeoutError` (the worker is replaced), :class:`ServiceBusyError` when no worker became
-        free within the timeout, or the query's own :class:`HrkgError` (syntax, refused SERVICE, size limit).
+        free within the timeout or too many requests wait already, :class:`ClientLimitError`, or the query's own
+        :class:`HrkgError` (syntax, refused SERVICE, size limit).
         """
         if bindings:
             query = bind(query, bindings)
-        job = Job(
-            query=query,
-            fmt=fmt,
-            default_graphs=None if default_graphs is None else tuple(default_graphs),
-            named_graphs=None if named_graphs is None else tuple(named_graphs),
-            generation=self.generation,
-            snapshot=None if self._snapshot is None else str(self._snapshot),
-        )
-        return await self._submit(job, self.timeout, query[:200])
+        job = self._job(query, fmt, default_graphs, named_graphs)
+        key = self.cache.key(job)
+        if key is not None and (cached := self.cache.get(key, job.generation)) is not None:
+            return cached
+        answer = await self._submit(job, self.timeout, query[:200], self.pools[pool], client)
+        if key is not None:
+            self.cache.put(key, answer)
+        return answer
 
     async def validate(
-        self, body: bytes, *, media_type: str, engine: str, severity: str, suggest: bool, fmt: str
+        self, body: bytes, *, media_type: str, engine: str, severity: str, suggest: bool, fmt: str, client: str = ""
     ) -> Answer:
-        """Check organisation data in a worker (parse, validate, render the report) within the validation timeout.
+        """Check organisation data in a validation worker (parse, validate, render the report) within the validation
+        timeout.
 
         pySHACL is pure Python: in the service's own process a large upload would hold the event loop for minutes;
-        in a worker it is stopped like a runaway query."""
+        in a worker it is stopped like a runaway query, and in a pool of its own it holds up no query."""
         job = ValidationJob(
             body=body,
             media_type=media_type,
@@ -558,19 +926,20 @@ class WorkerPool:
             generation=self.generation,
             snapshot=None if self._snapshot is None else str(self._snapshot),
         )
-        return await self._submit(job, self.validate_timeout, f"{len(body):,} bytes of {media_type}, {engine}")
+        summary = f"{len(body):,} bytes of {media_type}, {engine}"
+        return await self._submit(job, self.validate_timeout, summary, self.pools["validation"], client)
 
-    async def update(self, update: str) -> None:
+    async def update(self, update: str, *, client: str = "") -> None:
         """Apply a SPARQL Update to the store, within the query timeout and memory limit.
 
-        The update runs first on a worker's replica, where it can be stopped; only if it finishes there is it
+        The update runs first on a query worker's replica, where it can be stopped; only if it finishes there is it
         applied to the store (one update at a time), after which every worker reloads."""
         dry_run = UpdateJob(
             update=update,
             generation=self.generation,
             snapshot=None if self._snapshot is None else str(self._snapshot),
         )
-        await self._submit(dry_run, self.timeout, update[:200])
+        await self._submit(dry_run, self.timeout, update[:200], self.pools["query"], client)
         await asyncio.get_running_loop().run_in_executor(self._writer, self._apply, update)
 
     def _apply(self, update: str) -> None:
@@ -582,20 +951,18 @@ class WorkerPool:
             finally:
                 self.refresh()
 
-    async def _submit(self, job: Job | ValidationJob | UpdateJob, timeout: float, summary: str) -> Answer:
+    async def _submit(
+        self, job: Job | ValidationJob | UpdateJob, timeout: float, summary: str, pool: _Pool, client: str
+    ) -> Answer:
         if self._closed:
             raise ServiceBusyError("the service is shutting down", hint="retry in a moment")
-        try:
-            worker = self._idle.get_nowait()
-        except asyncio.QueueEmpty:
-            try:
-                async with asyncio.timeout(timeout):
-                    worker = await self._idle.get()
-            except TimeoutError:
-                raise ServiceBusyError(
-                    f"all {self.size} query workers stayed busy for {timeout:g} s",
-                    hint="retry later; long-running queries hold the workers",
-                ) from None
+        lender = pool.borrows_from
+        borrowed = lender.take_idle(client) if lender is not None and not pool.idle else None
+        if lender is not None and borrowed is not None:
+            pool, worker = lender, borrowed
+        else:
+            # long enough for a request that came just after the running jobs to be served once they are stopped
+            worker = await pool.acquire(client, timeout * _PATIENCE)
         healthy = False
         try:
             await worker.wait_ready()
@@ -606,8 +973,8 @@ class WorkerPool:
                 if worker.alive:
                     raise
                 # it died while idle (killed from outside): replace it rather than fail the job
-                self._retire(worker, kill=True)
-                worker = self._spawn()
+                self._retire(pool, worker, kill=True)
+                worker = self._spawn(pool)
                 await worker.wait_ready()
                 await asyncio.get_running_loop().sock_sendall(worker.sock, _frame(job))
             try:
@@ -620,30 +987,43 @@ class WorkerPool:
                 ) from None
             healthy = True
         except (EOFError, OSError):
-            code = worker.process.wait(5)
-            if code == -signal.SIGSEGV:
-                log.warning("worker crashed (code %s) on: %s", code, summary)
-                raise QueryStoppedError(
-                    f"the {job.what} crashed the worker that ran it and was stopped",
-                    hint="simplify it (less nesting, fewer alternatives); the service goes on",
-                ) from None
-            if self.memory_mb and code in (-signal.SIGABRT, -signal.SIGKILL):
-                log.warning("worker died (code %s), probably out of memory: %s", code, summary)
-                raise _out_of_memory(self.memory_mb, job.what) from None
-            raise RuntimeError(f"a query worker exited (code {code}) while running a {job.what}") from None
+            raise self._died(worker, job.what, summary) from None
         finally:  # also when the request is cancelled: a worker in the middle of a job is replaced
+            pool.finished(client)
             if healthy:
-                self._idle.put_nowait(worker)
+                pool.release(worker)
             else:
-                self._retire(worker, kill=True)
+                self._retire(pool, worker, kill=True)
                 if not self._closed:
-                    self._idle.put_nowait(self._spawn())
+                    pool.release(self._spawn(pool))
         if reply[0] == "ok":
             answer: Answer = reply[1]
             return answer
         if reply[0] == "error":
             raise _RemoteError(reply[2], hint=reply[3], status=reply[1])
         raise RuntimeError(f"a {job.what} failed in a worker: {reply[1]}")
+
+    def _died(self, worker: _Worker, what: str, summary: str) -> QueryStoppedError:
+        """Why a worker died in the middle of a job, from its exit status and its last words on stderr."""
+        try:
+            code: int | None = worker.process.wait(5)
+        except subprocess.TimeoutExpired:  # its socket broke but it lives on: it is killed when it is retired
+            code = None
+        words = worker.last_words() if code is not None else ""
+        status = _exit_status(code)
+        lines = words.strip().splitlines() or ["nothing"]
+        telling = [line for line in lines if any(sign in line for sign in _OUT_OF_MEMORY)]
+        last = (telling or lines)[-1][:300]
+        if telling:
+            log.warning(
+                "a %s worker ran out of memory (%s; last on stderr: %s) on: %s", worker.pool, status, last, summary
+            )
+            return _out_of_memory(self.memory_mb, what)
+        log.warning("a %s worker crashed (%s; last on stderr: %s) on: %s", worker.pool, status, last, summary)
+        return QueryStoppedError(
+            f"the {what} crashed the worker that ran it and was stopped",
+            hint="simplify it (less nesting, fewer alternatives); the service goes on",
+        )
 
 
 _TIMEOUT_HINTS = {

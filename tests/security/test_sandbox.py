@@ -43,10 +43,11 @@ def _pool(store: Store, services: list[str]) -> Iterator[WorkerPool]:
 
 
 def test_the_workers_are_sandboxed_only_when_nothing_is_allowlisted(sandboxed: TestClient, guarded: TestClient) -> None:
-    strict = [w.process.pid for w in sandboxed.app.state.pool._all]  # type: ignore[attr-defined]
+    strict = {name: [w.process.pid for w in pool.workers] for name, pool in sandboxed.app.state.pool.pools.items()}  # type: ignore[attr-defined]
     open_ = [w.process.pid for w in guarded.app.state.pool._all]  # type: ignore[attr-defined]
-    assert len(strict) == 2
-    assert all(sandbox.active(pid) for pid in strict)
+    assert {name: len(pids) for name, pids in strict.items()} == {"query": 2, "lookup": 1, "validation": 1}
+    assert all(sandbox.active(pid) for pids in strict.values() for pid in pids)  # validation workers too
+    assert len(open_) == 4
     assert not any(sandbox.active(pid) for pid in open_)
 
 
@@ -61,7 +62,9 @@ def test_a_worker_with_the_guard_bypassed_fetches_nothing(store: Store, recorder
     """A real worker of the pool, sent a job that skips the guard: the kernel refuses its connection."""
     before = len(recorder.requests)
     with _pool(store, []) as pool:
-        answer = asyncio.run(pool._submit(RawServiceJob(recorder.url + "/bypassed"), 10, "bypass"))  # type: ignore[arg-type]
+        answer = asyncio.run(
+            pool._submit(RawServiceJob(recorder.url + "/bypassed"), 10, "bypass", pool.pools["query"], "")
+        )  # type: ignore[arg-type]
     assert answer.body.startswith(b"refused: ")
     assert recorder.requests[before:] == []
 
@@ -71,7 +74,9 @@ def test_without_the_sandbox_the_same_job_does_fetch(store: Store, recorder: Rec
     reaches the endpoint."""
     before = len(recorder.requests)
     with _pool(store, [recorder.url + "/allowed"]) as pool:
-        answer = asyncio.run(pool._submit(RawServiceJob(recorder.url + "/bypassed"), 10, "control"))  # type: ignore[arg-type]
+        answer = asyncio.run(
+            pool._submit(RawServiceJob(recorder.url + "/bypassed"), 10, "control", pool.pools["query"], "")
+        )  # type: ignore[arg-type]
     assert answer.body == b"fetched 1 rows"
     assert [r.split()[1] for r in recorder.requests[before:]] == ["/bypassed"]
 

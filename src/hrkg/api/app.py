@@ -45,6 +45,8 @@ Practitioner Guides, Guide 4, 2025; built on the UN Guiding Principles on Busine
 
 Safe by default: read-only (updates only with the operator's token), queries stopped after a timeout (503),
 result and upload size limits, SERVICE only to allowlisted endpoints, nothing fetched from the web on anyone's behalf.
+Queries, named queries and validations have workers of their own; a full wait queue is 503 at once, and a client
+with too many requests running or waiting is 429, both with `Retry-After`.
 """
 
 _TAGS = [
@@ -137,6 +139,12 @@ def start_pool(store: Store, settings: Settings) -> WorkerPool:
         memory_mb=settings.worker_memory_mb,
         validate_timeout=settings.validate_timeout,
         sandbox=settings.network_sandbox,
+        validate_size=settings.validate_workers,
+        lookup_size=settings.lookup_workers,
+        queue_limit=settings.queue_limit,
+        client_limit=settings.client_concurrency,
+        cache_entries=settings.cache_entries,
+        cache_bytes=settings.cache_bytes,
     )
 
 
@@ -199,7 +207,8 @@ def create_app(
 
     @app.exception_handler(HrkgError)
     async def hrkg_error(request: Request, exc: HrkgError) -> Response:
-        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        retry = getattr(exc, "retry_after", 5 if exc.http_status == 503 else None)
+        headers = None if retry is None else {"Retry-After": str(retry)}
         return error_response(request, exc.http_status, exc.message, exc.hint, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -46,6 +46,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def client_of(request: Request) -> str:
+    """Who sent the request, for the per-client limits: its address (uvicorn puts the address a trusted proxy
+    forwarded for here, see FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else ""
+
+
 def media_type(request: Request) -> str:
     """The request's Content-Type without parameters, lower-cased."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -15,10 +15,11 @@ import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from hrkg.api.deps import client_of
 from hrkg.api.describe import html_page, term_html
 from hrkg.api.negotiation import GRAPH, choose
 from hrkg.binding import BindingValue
-from hrkg.executor import Answer, WorkerPool
+from hrkg.executor import Answer, PoolName, WorkerPool
 from hrkg.results import MEDIA_TYPES
 
 _VARY = {"Vary": "Accept"}
@@ -57,9 +58,11 @@ async def respond(
     title: str = "Query results",
     editable: bool = True,
     download: dict[str, str] | None = None,
+    lane: PoolName = "query",
 ) -> Response:
-    """Negotiate among ``offers`` (406 when nothing fits), run the query in a worker and answer: the serialised
-    result, or for a browser a page (see :func:`results_page` for ``title``, ``editable`` and ``download``)."""
+    """Negotiate among ``offers`` (406 when nothing fits), run the query in a worker of the pool ``lane`` and
+    answer: the serialised result, or for a browser a page (see :func:`results_page` for ``title``, ``editable``
+    and ``download``)."""
     chosen = choose(request.headers.get("accept", ""), offers, fmt)
     if chosen is None:
         raise HTTPException(
@@ -72,6 +75,8 @@ async def respond(
         bindings=bindings,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
+        pool=lane,
+        client=client_of(request),
     )
     if page:
         html = results_page(answer, query=query, title=title, editable=editable, download=download)

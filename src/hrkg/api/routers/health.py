@@ -10,7 +10,8 @@ router = APIRouter(tags=["service"])
 
 @router.get("/health", summary="Liveness and what is loaded")
 def health(store: StoreDep, pool: PoolDep, settings: SettingsDep) -> dict[str, object]:
-    """Liveness and a summary: version, store URL, named graphs, triple count, query workers and limits."""
+    """Liveness and a summary: version, store URL, named graphs, triple count, query workers and limits, and what
+    each worker pool is doing (workers, busy, waiting) and the answer cache holds."""
     return {
         "status": "ok",
         "version": __version__,
@@ -18,6 +19,7 @@ def health(store: StoreDep, pool: PoolDep, settings: SettingsDep) -> dict[str, o
         "graphs": len(store.graphs()),
         "triples": len(store),
         "workers": pool.workers,
+        "pools": pool.status(),
         "query_timeout": settings.query_timeout,
         "read_only": settings.update_token is None,
     }

@@ -315,6 +315,7 @@ async def run_named_query(
         title=query.title,
         editable=False,
         download=params,
+        lane="lookup",
     )
 
 

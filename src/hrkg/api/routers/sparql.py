@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
+from hrkg.api.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.api.negotiation import GRAPH, TABULAR
 from hrkg.api.openapi import GRAPH_TYPES, POOLED, TABULAR_TYPES, UPDATE_TOKEN, errors, ok
 from hrkg.api.pages import form_page, respond
@@ -326,5 +326,5 @@ async def update(pool: PoolDep, settings: SettingsDep, request: Request) -> Resp
         )
     if not text.strip():
         raise HTTPException(status_code=400, detail="missing update")
-    await pool.update(text)
+    await pool.update(text, client=client_of(request))
     return Response(status_code=204)

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, media_type, read_body
+from hrkg.api.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.api.negotiation import choose
 from hrkg.api.openapi import POOLED, errors, ok
 from hrkg.errors import HrkgError
@@ -188,6 +188,12 @@ async def validate_data(
         )
     body = await read_body(request, settings.max_upload_bytes)
     answer = await pool.validate(
-        body, media_type=ctype, engine=chosen_engine, severity=minimum, suggest=suggestions, fmt=fmt
+        body,
+        media_type=ctype,
+        engine=chosen_engine,
+        severity=minimum,
+        suggest=suggestions,
+        fmt=fmt,
+        client=client_of(request),
     )
     return Response(answer.body, media_type=REPORT_TYPES[fmt], headers={"Vary": "Accept"})
