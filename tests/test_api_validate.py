@@ -207,6 +207,18 @@ def test_severity_suggestions_and_engine_options(client: TestClient) -> None:
 # -- bodies that cannot be read ---------------------------------------------------------------------------------
 
 
+def test_billion_laughs_body_is_400_naming_line_and_limit(client: TestClient) -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    body = "\n".join(levels) + "\norganisation: {id: acme}\nimpacts: [{id: i1, rights: [*a8]}]\n"
+    r = client.post("/validate", content=body.encode(), headers={**YAML, **JSON_ACCEPT})
+    assert r.status_code == 400
+    assert r.json()["error"] == (
+        "request body: line 5, column 45: the YAML aliases up to here stand for more than 100,000 nodes "
+        "(limit yaml-alias-nodes = 100,000)"
+    )
+
+
 def test_yaml_syntax_error_gives_line_and_column(client: TestClient) -> None:
     r = client.post(
         "/validate",
