@@ -892,3 +892,48 @@ def test_context_properties_exist_in_the_ontology(kg: rdflib.Graph) -> None:
     hrkg = {i for i in iris if i.startswith(str(H))}
     assert len(hrkg) > 40
     assert [i for i in sorted(hrkg) if (URIRef(i), RDF.type, None) not in kg] == []
+
+
+# -- the direct conversion of section 3 documents ---------------------------------------------------------------
+
+ODD_VALUES = """organisation:
+  {id: ORG, roles: [deployer, 'urn:x:y', 'https://e.org/r/./x', Impact, 'a b', '..', '.', 'x:y']}
+impacts:
+  - {id: 'https://e.org/i/../j', rights: ['x/y', 'q?r#s', 'ü', status, '%41'], system: '..', status: 'https://h/./s'}
+  - {id: '.', rights: [privacy], system: 'urn:a', leverage: [{level: high}, {}, null, {mechanisms: ['mailto:a@b']}]}
+  - {id: '%2E', attribution: 'cause '}
+  - {name: no id, description: 12, severity: 3, status: [[a]]}
+mitigations:
+  [{id: m1, risksAssessed: yes, addresses: ['i 1', 'https://e/x#frag'], indicators: [{name: x, kind: 'k k'}]},
+  {id: m2, risksAssessed: '1', owner: true}, {id: m3, risksAssessed: false, name: {a: 1}}]
+remedies: [{id: r1, for: [i1, ''], mechanism: '  spaced  '}]
+tensions: [{id: t1, counterbalancing: {outcome: range, stakeholderEngagement: 'no', legitimacy: ''}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.yaml"))]
+    + [p.read_text(encoding="utf-8") for p in sorted((resources().data / "examples").glob("*.yaml"))]
+    + [ODD_VALUES.replace("ORG", org) for org in ("acme", "'https://example.org/acme'", "'http://e.org:8080/a/b/'")],
+)
+def test_direct_conversion_gives_the_json_ld_triples(text: str) -> None:
+    """Section 3 documents are turned into triples directly; rdflib's JSON-LD processor, with the bundled context,
+    gives the same graph for the reshaped document."""
+    doc = orgdata._parse(text, "yaml", "org.yaml", base=None)
+    assert isinstance(doc, orgdata._Section3)
+    org, namespace = doc.org or (URIRef(orgdata.ORG_BASE + "unnamed"), orgdata.ORG_BASE + "unnamed/")
+    assert orgdata._plain_namespace(namespace)
+    shaped = orgdata._Shaper(doc, orgdata._value_kinds()).jsonld(org, namespace)
+    direct = orgdata._shaped_quads(shaped, namespace)
+    reference = orgdata._to_quads(orgdata._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace))
+    assert isomorphic(OrgData(tuple(direct), (), {}).graph, OrgData(tuple(reference), (), {}).graph)
+
+
+@pytest.mark.parametrize(
+    "org_id", ["https://e.org/a/../b", "urn:x:y", "https://e.org/o#", "https://e.org/a/b?q=1/", "tag:e.org,2020:o"]
+)
+def test_other_namespaces_go_through_json_ld(org_id: str) -> None:
+    """Organisation IRIs that JSON-LD resolves local ids against in other ways than appending them keep rdflib's
+    resolution (``https://e.org/a/../b`` -> records under ``https://e.org/b/``)."""
+    assert not orgdata._plain_namespace(orgdata._organisation_iri(org_id, "org.yaml", None)[1])
