@@ -64,8 +64,8 @@ class Writer:
         self.t(s, p, json.dumps(text))
 
 
-def generate(target: int, seed: int = 7) -> str:
-    """About ``target`` triples of organisation data with planted breaches."""
+def generate(target: int, seed: int = 7, *, impacts: int | None = None) -> str:
+    """About ``target`` triples of organisation data with planted breaches (or exactly ``impacts`` impacts)."""
     rnd = random.Random(seed)
     w = Writer("bench")
     org = f"<{B}org/bench>"
@@ -76,7 +76,7 @@ def generate(target: int, seed: int = 7) -> str:
     w.t(system, RDF_TYPE, f"<{H}AISystem>")
     w.t(org, f"{H}hasSystem", system)
     n = 0
-    while len(w.lines) < target:
+    while n < impacts if impacts is not None else len(w.lines) < target:
         n += 1
         impact = w.iri(f"i{n}")
         attribution = rnd.choice(ATTRIBUTIONS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
+from hrkg import orgdata
 from hrkg.errors import InputError
 from hrkg.orgdata import (
     CONTEXT_URL,
@@ -28,6 +30,7 @@ from hrkg.orgdata import (
     local_id,
     parse_organisation_text,
 )
+from hrkg.resources import resources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "orgdata"
 EXAMPLE = FIXTURES / "example.yaml"
@@ -420,17 +423,6 @@ def test_wrong_json_types_do_not_crash() -> None:
     assert only(g, ACME.m1, H.risksAssessed) == Literal("yes")
 
 
-def test_yaml_aliases_cannot_blow_up() -> None:
-    """A "billion laughs" document stays cheap: values of the wrong type are cut to a short text."""
-    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
-    text = "\n".join(levels) + "\norganisation: {id: acme}\nimpacts: [{id: i1, rights: [*a8], name: *a8}]\n"
-    org = yaml_org(text)
-    right = only(org.graph, ACME.i1, H.affectsRight)
-    assert str(right).startswith(f"{B}right/")
-    assert len(str(right)) < 1000
-
-
 def test_empty_nested_mappings_make_no_node() -> None:
     """`counterbalancing: {}` is no assessment (DESIGN.md section 4); likewise empty leverage, deferral, indicator."""
     org = yaml_org(
@@ -464,6 +456,175 @@ def test_jsonld_named_graphs_are_merged() -> None:
 def test_top_level_scalar_is_refused() -> None:
     with pytest.raises(InputError, match="top level of the document is the text 'hello', not a mapping"):
         yaml_org("hello\n")
+
+
+# -- YAML anchors and aliases: bounded while the file is read ---------------------------------------------------
+
+#: a "billion laughs" document: a8 stands for 10^9 scalars, in 11 short lines
+LAUGHS = (
+    "\n".join(
+        ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    )
+    + "\norganisation: {id: acme}\nimpacts: [{id: i1, rights: [*a8], name: *a8}]\n"
+)
+
+
+@pytest.fixture(params=["fast", "reference"])
+def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test of the YAML limits runs with libyaml's fast reader and with the reference reader (no libyaml)."""
+    if request.param == "reference":
+        monkeypatch.setattr(orgdata, "_CParser", None)
+    return str(request.param)
+
+
+@pytest.fixture
+def nothing_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails a test if a refused document got as far as being reshaped into RDF."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the document was reshaped although it crosses a YAML limit")
+
+    monkeypatch.setattr(orgdata._Shaper, "jsonld", refuse)
+
+
+@pytest.mark.usefixtures("nothing_built")
+def test_billion_laughs_is_refused_at_the_alias_that_crosses_the_limit(yaml_reader: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        yaml_org(LAUGHS)
+    elapsed = time.perf_counter() - started
+    # a0 is 11 nodes, a1 111, a2 1,111, a3 11,111: lines 2-4 alias 12,330 nodes, and the 8th alias of line 5
+    # (12,330 + 8 x 11,111) takes the total past 100,000
+    assert (info.value.line, info.value.column) == (5, 45)
+    assert str(info.value) == (
+        "org.yaml:5:45: the YAML aliases up to here stand for more than 100,000 nodes "
+        "(limit yaml-alias-nodes = 100,000)"
+    )
+    assert "instead of using aliases" in info.value.hint
+    assert elapsed < 2.0, elapsed  # in practice a few milliseconds: nothing past line 5 is read
+
+
+@pytest.mark.usefixtures("nothing_built")
+def test_many_aliases_of_a_large_anchor_are_refused(yaml_reader: str) -> None:
+    """The issue's case: one anchored list of 1,000 values, aliased on every impact (~800 KB of YAML)."""
+    lines = ["organisation: {id: acme}", f"shared: &big [{', '.join(['privacy'] * 999)}]", "impacts:"]
+    lines += [f"  - {{id: i{n}, rights: *big}}" for n in range(1, 20_000)]
+    with pytest.raises(InputError, match=r"limit yaml-alias-nodes = 100,000") as info:
+        yaml_org("\n".join(lines) + "\n")
+    # each alias stands for 1,000 nodes: the 101st alias (impact i101, line 104) crosses the limit
+    assert (info.value.line, info.value.column) == (104, 24)
+
+
+@pytest.mark.parametrize(
+    ("limit", "document", "line", "column", "message"),
+    [
+        (
+            "yaml-aliases",
+            "s: &s privacy\nr: [{}]\n",
+            2,
+            17,
+            "more than 3 YAML aliases (*name) (limit yaml-aliases = 3)",
+        ),
+        ("yaml-anchors", "r: [{}]\n", 1, 23, "more than 3 YAML anchors (&name) (limit yaml-anchors = 3)"),
+    ],
+)
+def test_alias_and_anchor_counts_are_limited(
+    yaml_reader: str, monkeypatch: pytest.MonkeyPatch, limit: str, document: str, line: int, column: int, message: str
+) -> None:
+    monkeypatch.setitem(orgdata.YAML_LIMITS, limit, 3)
+    three = "*s, *s, *s" if limit == "yaml-aliases" else "&a x, &b y, &c z"
+    four = three + (", *s" if limit == "yaml-aliases" else ", &d w")
+    assert yaml_org(document.replace("{}", three))  # at the limit: read
+    with pytest.raises(InputError) as info:
+        yaml_org(document.replace("{}", four))
+    assert (info.value.line, info.value.column) == (line, column)
+    assert str(info.value) == f"org.yaml:{line}:{column}: {message}"
+
+
+def test_a_recursive_alias_is_refused(yaml_reader: str) -> None:
+    with pytest.raises(InputError, match=r"alias \*a is used inside the node it names") as info:
+        yaml_org("organisation: {id: acme}\nloop: &a [x, *a]\n")
+    assert (info.value.line, info.value.column) == (2, 14)
+
+
+def test_moderate_anchors_and_aliases_still_work(yaml_reader: str) -> None:
+    """A register that shares a leverage assessment, a list of rights and a merged block between its records."""
+    org = yaml_org(
+        "organisation: {id: acme}\n"
+        "impacts:\n"
+        "  - &base {id: i1, rights: &rights [privacy, non-discrimination], attribution: contribute,\n"
+        "           leverage: &lev {level: medium, mechanisms: [contractual-requirements]}}\n"
+        "  - {id: i2, rights: *rights, attribution: directly-linked, leverage: *lev}\n"
+        "  - <<: *base\n"
+        "    id: i3\n"
+        "mitigations: [{id: m1, addresses: [i1, i2, i3], actions: &acts [prevent, use-leverage]},\n"
+        "              {id: m2, addresses: [i2], actions: *acts}]\n"
+    )
+    g = org.graph
+    rights = {enum("right", "privacy"), enum("right", "non-discrimination")}
+    for impact in (ACME.i1, ACME.i2, ACME.i3):
+        assert set(g.objects(impact, H.affectsRight)) == rights
+        leverage = only(g, impact, H.leverage)
+        assert only(g, leverage, H.leverageLevel) == enum("leverage-level", "medium")
+    assert only(g, ACME.i2, H.attribution) == enum("attribution", "directly-linked")
+    assert only(g, ACME.i3, H.attribution) == enum("attribution", "contribute")
+    actions = {enum("action", "prevent"), enum("action", "use-leverage")}
+    assert set(g.objects(ACME.m1, H.action)) == actions
+    assert set(g.objects(ACME.m2, H.action)) == actions
+
+
+def _positions(data: Any, locator: Any) -> dict[tuple[Any, ...], Any]:
+    """Every container's recorded positions, by its path in the document."""
+    out: dict[tuple[Any, ...], Any] = {}
+    todo: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while todo:
+        value, path = todo.pop()
+        if isinstance(value, dict | list) and len(path) < 12:
+            out[(*path, "start")] = locator.starts.get(id(value))
+            out[(*path, "at")] = (
+                locator.keys.get(id(value)) if isinstance(value, dict) else locator.items.get(id(value))
+            )
+            todo += [(v, (*path, k)) for k, v in (value.items() if isinstance(value, dict) else enumerate(value))]
+    return out
+
+
+YAML_SAMPLES = [
+    "a: &x {b: 1}\nc: *x\nd: [*x, *x]\n",
+    "a: 1\nb: 2.5\nc: true\nd: ~\ne: 2020-01-02\nf: !!str 12\ng: !!binary aGVsbG8=\nh: 0x1F\ni: .inf\nj: Off\n",
+    "? a\n: b\n1: x\nnull: y\na: again\n",
+    "a: &s text\nb: *s\n*s : c\n",
+    "a: 'quoted: x'\nb: \"esc\\u00e9\"\nc: |\n  block\n  text\nd: >-\n  folded\n  text\n",
+    "- [a, b]\n- {c: d}\n- - nested\n  - - deeper\n",
+    "name: caf\u00e9 \u00fc\nlist: [\u00f6, {\u00e4: 1}, \u4e2d\u6587]\n",
+    "# only a comment\n",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.parent.rglob("*.yaml"))]
+    + [p.read_text(encoding="utf-8") for p in sorted((resources().data / "examples").glob("*.yaml"))]
+    + YAML_SAMPLES,
+)
+def test_fast_yaml_reader_gives_the_reference_data_and_positions(text: str) -> None:
+    fast = orgdata._load_yaml_fast(text, "org.yaml")
+    assert fast is not None
+    loader = orgdata._Loader(text, "org.yaml")
+    try:
+        reference = loader.get_single_data(), loader.locator
+    finally:
+        loader.dispose()
+    assert fast[0] == reference[0]
+    assert _positions(*fast) == _positions(*reference)
+
+
+@pytest.mark.parametrize(
+    "text", ["<<: {a: 1}\n", "a: !!set {x, y}\n", "a: 1\n---\nb: 2\n", "a: [\n", "a: *nowhere\n", "a: &x 1\nb: &x 2\n"]
+)
+def test_fast_yaml_reader_leaves_the_rest_to_the_reference(text: str) -> None:
+    assert orgdata._load_yaml_fast(text, "org.yaml") is None
 
 
 # -- local ids ------------------------------------------------------------------------------------------------
@@ -731,3 +892,48 @@ def test_context_properties_exist_in_the_ontology(kg: rdflib.Graph) -> None:
     hrkg = {i for i in iris if i.startswith(str(H))}
     assert len(hrkg) > 40
     assert [i for i in sorted(hrkg) if (URIRef(i), RDF.type, None) not in kg] == []
+
+
+# -- the direct conversion of section 3 documents ---------------------------------------------------------------
+
+ODD_VALUES = """organisation:
+  {id: ORG, roles: [deployer, 'urn:x:y', 'https://e.org/r/./x', Impact, 'a b', '..', '.', 'x:y']}
+impacts:
+  - {id: 'https://e.org/i/../j', rights: ['x/y', 'q?r#s', 'ü', status, '%41'], system: '..', status: 'https://h/./s'}
+  - {id: '.', rights: [privacy], system: 'urn:a', leverage: [{level: high}, {}, null, {mechanisms: ['mailto:a@b']}]}
+  - {id: '%2E', attribution: 'cause '}
+  - {name: no id, description: 12, severity: 3, status: [[a]]}
+mitigations:
+  [{id: m1, risksAssessed: yes, addresses: ['i 1', 'https://e/x#frag'], indicators: [{name: x, kind: 'k k'}]},
+  {id: m2, risksAssessed: '1', owner: true}, {id: m3, risksAssessed: false, name: {a: 1}}]
+remedies: [{id: r1, for: [i1, ''], mechanism: '  spaced  '}]
+tensions: [{id: t1, counterbalancing: {outcome: range, stakeholderEngagement: 'no', legitimacy: ''}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.yaml"))]
+    + [p.read_text(encoding="utf-8") for p in sorted((resources().data / "examples").glob("*.yaml"))]
+    + [ODD_VALUES.replace("ORG", org) for org in ("acme", "'https://example.org/acme'", "'http://e.org:8080/a/b/'")],
+)
+def test_direct_conversion_gives_the_json_ld_triples(text: str) -> None:
+    """Section 3 documents are turned into triples directly; rdflib's JSON-LD processor, with the bundled context,
+    gives the same graph for the reshaped document."""
+    doc = orgdata._parse(text, "yaml", "org.yaml", base=None)
+    assert isinstance(doc, orgdata._Section3)
+    org, namespace = doc.org or (URIRef(orgdata.ORG_BASE + "unnamed"), orgdata.ORG_BASE + "unnamed/")
+    assert orgdata._plain_namespace(namespace)
+    shaped = orgdata._Shaper(doc, orgdata._value_kinds()).jsonld(org, namespace)
+    direct = orgdata._shaped_quads(shaped, namespace)
+    reference = orgdata._to_quads(orgdata._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace))
+    assert isomorphic(OrgData(tuple(direct), (), {}).graph, OrgData(tuple(reference), (), {}).graph)
+
+
+@pytest.mark.parametrize(
+    "org_id", ["https://e.org/a/../b", "urn:x:y", "https://e.org/o#", "https://e.org/a/b?q=1/", "tag:e.org,2020:o"]
+)
+def test_other_namespaces_go_through_json_ld(org_id: str) -> None:
+    """Organisation IRIs that JSON-LD resolves local ids against in other ways than appending them keep rdflib's
+    resolution (``https://e.org/a/../b`` -> records under ``https://e.org/b/``)."""
+    assert not orgdata._plain_namespace(orgdata._organisation_iri(org_id, "org.yaml", None)[1])

@@ -149,3 +149,18 @@ def test_several_files_are_validated_together(tmp_path: Path) -> None:
     code, out = run(str(register), str(plan), "--format", "json")
     assert code == 0, out
     assert {f["rule"] for f in json.loads(out)["findings"]} <= {"category-breadth", "mitigation-has-indicator"}
+
+
+def test_billion_laughs_file_exits_2_naming_line_and_limit(tmp_path: Path) -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text("\n".join(levels) + "\norganisation: {id: acme}\nimpacts: [{id: i1, rights: [*a8]}]\n")
+    code, out = run(str(laughs))
+    assert code == 2
+    error, hint = out.splitlines()[:2]
+    assert error == (
+        f"error: {laughs}:5:45: the YAML aliases up to here stand for more than 100,000 nodes "
+        "(limit yaml-alias-nodes = 100,000)"
+    )
+    assert hint.startswith("hint: write the repeated parts out instead of using aliases")
