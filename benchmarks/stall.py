@@ -10,8 +10,9 @@ another for ``--seconds`` and the script prints their p50/p99 latency and the p9
 Two phases, each on a fresh server:
 
 * ``uncached``: the answer cache off (HRKG_CACHE_ENTRIES=0): every lookup runs in a worker. Probe: the named query
-  ``/queries/rights`` (the lookup pool). A few ad-hoc ASKs of new text go to ``/sparql`` too: they wait for a query
-  worker, which the runaways hold (reported, not part of the target).
+  ``/queries/rights`` (the lookup pool). Then ad-hoc ASKs of new text go to ``/sparql`` (``--adhoc`` of them): the
+  runaways hold every query worker, so the express worker answers them (HRKG_EXPRESS_WORKERS=0 shows the service
+  without it: they wait for a query worker).
 * ``cached``: default settings. Probes: ``/queries/rights`` and ``ASK {}`` on ``/sparql`` alternately, each answered
   once by a worker before the load starts (a popular lookup) and then from the cache.
 
@@ -255,7 +256,7 @@ def phase(
                 probe.errors.append(f"HTTP {status}: {body[:120].decode(errors='replace')}")
             time.sleep(args.pause)
         probe_client.close()
-        if name == "uncached":  # ad-hoc queries of new text: they wait for a query worker
+        if name == "uncached":  # ad-hoc queries of new text: the express worker answers them
             adhoc = Probe("ad-hoc ASK, new text (/sparql)", "")
             adhoc_client = Client(port, f"127.0.0.{next(address)}", timeout=60)
             for i in range(args.adhoc):
@@ -270,6 +271,7 @@ def phase(
                     adhoc.latencies.append(elapsed)
                 else:
                     adhoc.errors.append(f"HTTP {status} after {elapsed:.1f} s: {body[:100].decode(errors='replace')}")
+                time.sleep(args.pause)
             adhoc_client.close()
             probes = [*probes, adhoc]
         for probe in probes:
@@ -297,7 +299,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds of probing per phase")
     parser.add_argument("--max-requests", type=int, default=2000, help="at most this many probes per phase")
     parser.add_argument("--pause", type=float, default=0.02, help="seconds between two probes")
-    parser.add_argument("--adhoc", type=int, default=2, help="ad-hoc ASKs of new text after the uncached phase")
+    parser.add_argument("--adhoc", type=int, default=200, help="ad-hoc ASKs of new text after the uncached phase")
     parser.add_argument("--phases", nargs="+", choices=["uncached", "cached"], default=["uncached", "cached"])
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, on_sigterm)

@@ -56,6 +56,7 @@ def server(garbage: Garbage) -> Iterator[str]:
         "HRKG_VALIDATE_TIMEOUT": str(TIMEOUT),
         "HRKG_QUEUE_LIMIT": "1",
         "HRKG_CLIENT_CONCURRENCY": "2",
+        "HRKG_EXPRESS_WORKERS": "0",  # this server shows the queues; the express worker has a server of its own
         "HRKG_SERVICE_ALLOWLIST": f"{garbage.url}/html,{garbage.url}/truncated",
     }
     with hrkg_server(env) as base:
@@ -91,7 +92,7 @@ class Background:
 
 def wait_for(http: httpx.Client, condition: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
     """Poll /health until ``condition`` holds of its ``pools`` (at most 5 s)."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while True:
         pools: dict[str, Any] = http.get("/health").json()["pools"]
         if condition(pools):
@@ -191,6 +192,54 @@ def test_no_pool_stalls_another_and_full_queues_and_busy_clients_are_told_at_onc
     r, _ = answers["waiting validation"]
     assert r.status_code == 200
     assert r.json()["conforms"] is False
+
+
+EXPRESS_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def express_server() -> Iterator[str]:
+    env = {
+        "HRKG_WORKERS": "2",
+        "HRKG_QUERY_TIMEOUT": "3",
+        "HRKG_EXPRESS_TIMEOUT": str(EXPRESS_TIMEOUT),
+        "HRKG_CLIENT_CONCURRENCY": "2",
+    }
+    with hrkg_server(env) as base:
+        yield base
+
+
+def test_while_runaways_hold_every_query_worker_new_cheap_queries_are_answered_at_once(express_server: str) -> None:
+    """The express worker: with both query workers held by one client's runaways, other clients' new (uncached)
+    queries are answered at once; the runaways' client cannot use it; a runaway sent to it is stopped there after
+    the express timeout and run by the query workers instead, and the express worker is back soon after."""
+    a, b, c = (client(express_server, n) for n in (2, 3, 4))
+    background = Background()
+    try:
+        background.send("runaway 1", a, "GET", "/sparql", params={"query": RUNAWAY})
+        background.send("runaway 2", a, "GET", "/sparql", params={"query": RUNAWAY + " # 2"})
+        wait_for(b, lambda p: p["query"]["busy"] == 2, "two busy query workers")
+        for n in range(5):
+            r, seconds = timed(lambda n=n: b.get("/sparql", params={"query": quick(n)}, headers=JSON))
+            assert r.status_code == 200
+            assert r.json()["boolean"] is True
+            assert seconds < EXPRESS_TIMEOUT
+        assert a.get("/sparql", params={"query": quick(9)}).status_code == 429  # its runaways hold the workers
+        # a runaway from another client: stopped on the express worker, then waits for a query worker
+        background.send("third runaway", c, "GET", "/sparql", params={"query": RUNAWAY + " # 3"})
+        wait_for(b, lambda p: p["query"]["waiting"] == 1, "the third runaway waiting for a query worker")
+        wait_for(b, lambda p: p["express"]["idle"] == 1, "the express worker back, its replica loaded")
+        r, seconds = timed(lambda: b.get("/sparql", params={"query": quick(10)}, headers=JSON))
+        assert r.status_code == 200
+        assert seconds < EXPRESS_TIMEOUT
+    finally:
+        background.join()
+        for http in (a, b, c):
+            http.close()
+    for name in ("runaway 1", "runaway 2", "third runaway"):
+        r, _ = background.answers[name]
+        assert r.status_code == 503
+        assert r.text.startswith("the query ran longer than 3 s and was stopped")
 
 
 @pytest.mark.parametrize(("path", "words"), [("html", "text/html"), ("truncated", "end of file")])

@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     validate_workers: int = Field(
         default=1, ge=1, le=64, description="Worker processes for POST /validate, apart from the query workers."
     )
+    express_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Worker processes that answer ad-hoc queries while every query worker is busy, each query for at "
+        "most HRKG_EXPRESS_TIMEOUT seconds (longer ones go back to the query workers), so that cheap queries stay "
+        "fast while runaways run. 0: none.",
+    )
+    express_timeout: float = Field(
+        default=1.0, gt=0, description="Seconds a query may run on the express worker before the query workers take it."
+    )
     lookup_workers: int = Field(
         default=1,
         ge=0,

@@ -73,7 +73,7 @@ _RESULT_FORMATS = {
 _FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
 _STARTUP_TIMEOUT = 300.0
 #: the pools: ad-hoc SPARQL and update trials; the service's own named queries; POST /validate
-PoolName = Literal["query", "lookup", "validation"]
+PoolName = Literal["query", "express", "lookup", "validation"]
 #: how much longer than a job may run a request may wait for a worker of its pool
 _PATIENCE = 1.5
 #: how many of a worker's last lines on stderr are kept, to tell why it died
@@ -500,7 +500,7 @@ def serve(conn: Connection) -> None:
     _serve(conn, conn.recv())
 
 
-_LABELS: dict[PoolName, str] = {"query": "query", "lookup": "lookup", "validation": "validation"}
+_LABELS: dict[PoolName, str] = {"query": "query", "express": "express", "lookup": "lookup", "validation": "validation"}
 
 
 class _Pool:
@@ -623,6 +623,7 @@ class _Pool:
         return {
             "workers": len(self.workers),
             "busy": sum(self.running.values()),
+            "idle": len(self.idle),
             "waiting": self.waiters,
         }
 
@@ -742,8 +743,10 @@ class WorkerPool:
         client_limit: int = 0,
         cache_entries: int = 1024,
         cache_bytes: int = 32_000_000,
+        express_size: int = 1,
+        express_timeout: float = 1.0,
     ) -> None:
-        if size < 1 or validate_size < 1 or lookup_size < 0:
+        if size < 1 or validate_size < 1 or lookup_size < 0 or express_size < 0:
             raise ValueError("a worker pool needs at least one worker")
         self.store = store
         self.size = size
@@ -752,6 +755,7 @@ class WorkerPool:
         self.max_bytes = max_bytes
         self.memory_mb = memory_mb
         self.validate_timeout = validate_timeout
+        self.express_timeout = min(express_timeout, timeout)
         # with no endpoint allowlisted, nothing that evaluates a query may open a connection: the workers install
         # the network sandbox themselves; updates are applied to the store in one thread of this process that
         # installs it for itself (a seccomp filter without TSYNC binds only the thread that loads it)
@@ -768,6 +772,7 @@ class WorkerPool:
         self._update_lock = threading.Lock()
         self.generation = 0
         self.cache = _AnswerCache(cache_entries, cache_bytes)
+        self._tasks: set[asyncio.Task[None]] = set()
         # each worker rebuilds the embedded store from its files, or opens a read-only persistent store itself;
         # a persistent store that can change is copied through a snapshot
         fresh = store.url == "memory:" or store.read_only
@@ -781,18 +786,24 @@ class WorkerPool:
         }
         if lookup_size:  # the named queries are the service's own, bounded: they may use an idle query worker
             self.pools["lookup"].borrows_from = query
+        if express_size:
+            self.pools["express"] = _Pool("express", express_size, **limits)
         self._closed = False
-        for _ in range(size):
-            query.release(self._spawn(query))
+        first = [query, *([self.pools["express"]] if express_size else [])]  # waited for: they answer queries
+        for pool in first:
+            for _ in range(pool.size):
+                pool.release(self._spawn(pool))
         try:
-            for worker in list(query.workers):
-                worker.wait_ready_blocking()
+            for pool in first:
+                for worker in list(pool.workers):
+                    worker.wait_ready_blocking()
         except BaseException:
             self.close()
             raise
-        for pool in self._own_pools()[1:]:
-            for _ in range(pool.size):
-                pool.release(self._spawn(pool))
+        for pool in self._own_pools():
+            if pool not in first:
+                for _ in range(pool.size):
+                    pool.release(self._spawn(pool))
 
     # -- bookkeeping ---------------------------------------------------------------------------------------------
 
@@ -903,10 +914,30 @@ class WorkerPool:
         key = self.cache.key(job)
         if key is not None and (cached := self.cache.get(key, job.generation)) is not None:
             return cached
-        answer = await self._submit(job, self.timeout, query[:200], self.pools[pool], client)
+        answer = await self._express(job, query[:200], client) if pool == "query" else None
+        if answer is None:
+            answer = await self._submit(job, self.timeout, query[:200], self.pools[pool], client)
         if key is not None:
             self.cache.put(key, answer)
         return answer
+
+    async def _express(self, job: Job, summary: str, client: str) -> Answer | None:
+        """Run an ad-hoc query on the express worker when every query worker is busy, for a client that has none of
+        them: a cheap query is answered at once while runaways hold the query workers. A query that takes longer
+        than the express timeout is stopped there (None: the query workers run it then, under the full timeout),
+        so the express worker is never held for long. A client with queries running may not use it, so that
+        nobody can keep it busy with the runaways that hold the query workers."""
+        express, query = self.pools.get("express"), self.pools["query"]
+        if express is None or query.idle or query.load.get(client, 0) or self._closed:
+            return None
+        worker = express.take_idle(client)
+        if worker is None:
+            return None
+        try:
+            return await self._run_on(job, self.express_timeout, summary, express, client, worker)
+        except QueryTimeoutError:
+            log.info("query moved from the express worker to the query workers: %s", summary)
+            return None
 
     async def validate(
         self, body: bytes, *, media_type: str, engine: str, severity: str, suggest: bool, fmt: str, client: str = ""
@@ -963,6 +994,19 @@ class WorkerPool:
         else:
             # long enough for a request that came just after the running jobs to be served once they are stopped
             worker = await pool.acquire(client, timeout * _PATIENCE)
+        return await self._run_on(job, timeout, summary, pool, client, worker)
+
+    async def _run_on(
+        self,
+        job: Job | ValidationJob | UpdateJob,
+        timeout: float,
+        summary: str,
+        pool: _Pool,
+        client: str,
+        worker: _Worker,
+    ) -> Answer:
+        """Run ``job`` on ``worker`` (acquired from ``pool`` for ``client``); the worker goes back to the pool, or
+        is replaced when the job stopped or killed it."""
         healthy = False
         try:
             await worker.wait_ready()
@@ -995,13 +1039,35 @@ class WorkerPool:
             else:
                 self._retire(pool, worker, kill=True)
                 if not self._closed:
-                    pool.release(self._spawn(pool))
+                    self._replace(pool)
         if reply[0] == "ok":
             answer: Answer = reply[1]
             return answer
         if reply[0] == "error":
             raise _RemoteError(reply[2], hint=reply[3], status=reply[1])
         raise RuntimeError(f"a {job.what} failed in a worker: {reply[1]}")
+
+    def _replace(self, pool: _Pool) -> None:
+        """A new worker for ``pool``. The express worker joins once it has loaded its replica, so that a cheap query
+        never waits for a store to load; the others take jobs at once (a job waits for its worker to be ready)."""
+        fresh = self._spawn(pool)
+        if pool.name != "express":
+            pool.release(fresh)
+            return
+
+        async def join() -> None:
+            try:
+                await fresh.wait_ready()
+            except Exception:
+                log.warning("a new express worker failed to start")
+                self._retire(pool, fresh, kill=True)
+                return
+            if not self._closed:
+                pool.release(fresh)
+
+        task = asyncio.get_running_loop().create_task(join())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _died(self, worker: _Worker, what: str, summary: str) -> QueryStoppedError:
         """Why a worker died in the middle of a job, from its exit status and its last words on stderr."""

@@ -145,6 +145,8 @@ def start_pool(store: Store, settings: Settings) -> WorkerPool:
         client_limit=settings.client_concurrency,
         cache_entries=settings.cache_entries,
         cache_bytes=settings.cache_bytes,
+        express_size=settings.express_workers,
+        express_timeout=settings.express_timeout,
     )
 
 
