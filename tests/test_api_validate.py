@@ -500,3 +500,11 @@ def test_each_alias_is_read_as_its_media_type(client: TestClient, alias: str, me
     assert r.status_code == expected.status_code == 200
     assert r.json() == expected.json()
     assert r.json()["conforms"] is False
+
+
+def test_json_ld_that_expands_to_an_invalid_iri_is_400_not_500(service: TestClient) -> None:
+    """A key with control characters (found by schemathesis): rdflib lets it through, the store would not."""
+    body = json.dumps({"@context": {"ex": "http://example.org/"}, "@id": "ex:a", "ex:b\u0001": "x"})
+    r = service.post("/validate", content=body, headers={"Content-Type": "application/ld+json"})
+    assert r.status_code == 400
+    assert "the JSON-LD expands to a term that is not valid RDF: Invalid IRI code point" in r.text

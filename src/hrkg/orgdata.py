@@ -356,7 +356,7 @@ def _parse(text: str, fmt: Format, source: str, *, base: str | None) -> _Doc:
         data = _load_json(text, source)
         if _is_section3(data) or (fmt == "json" and not isinstance(data, dict)):
             return _section3(data, source, _Locator(), _position(text, len(text) - len(text.lstrip())))
-        return _Rdf(_to_quads(_jsonld_to_graph(data, source, base=base)), source)
+        return _Rdf(_to_quads(_jsonld_to_graph(data, source, base=base), source), source)
     return _Rdf(_parse_rdf(text, fmt, source, base=base), source)
 
 
@@ -744,9 +744,17 @@ def _parse_rdf(text: str, fmt: Format, source: str, *, base: str | None) -> list
     return quads
 
 
-def _to_quads(graph: rdflib.Graph) -> list[ox.Quad]:
+def _to_quads(graph: rdflib.Graph, source: str) -> list[ox.Quad]:
     data = graph.serialize(format="nt", encoding="utf-8")
-    return [ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+    try:
+        return [ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError as exc:  # rdflib let through an IRI that is none (a key with control characters, say)
+        reason = str(exc).split(": ", 1)[-1].split(" (line")[0]
+        raise InputError(
+            f"the JSON-LD expands to a term that is not valid RDF: {reason}",
+            source=source,
+            hint="keys and @id values must expand to IRIs: no spaces, control characters, quotes or angle brackets",
+        ) from None
 
 
 def _relabel(quads: list[ox.Quad], tag: str) -> Iterator[ox.Quad]:
@@ -1199,7 +1207,7 @@ def _assemble(docs: Sequence[_Doc]) -> OrgData:
             if _plain_namespace(namespace):
                 doc_quads = _shaped_quads(shaped, namespace)
             else:
-                doc_quads = _to_quads(_jsonld_to_graph(shaped, doc.source, base=namespace))
+                doc_quads = _to_quads(_jsonld_to_graph(shaped, doc.source, base=namespace), doc.source)
         # blank node labels can only clash between documents: one document is taken as it is
         quads.extend(_relabel(doc_quads, f"d{index}") if len(docs) > 1 else doc_quads)
     for org, namespace in declared.items():
