@@ -6,6 +6,7 @@ killed service. Against real servers: clients are told apart by their loopback s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import tempfile
@@ -262,6 +263,24 @@ def test_a_malformed_answer_from_an_allowlisted_endpoint_is_502_naming_it(
         assert http.get("/sparql", params={"query": quick(5)}, headers=JSON).json()["boolean"] is True
 
 
+def _quietly(base: str, query: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(base + "/sparql", params={"query": query}, timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children (its workers)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text(encoding="ascii").splitlines()
+        except OSError:
+            continue
+        if f"PPid:\t{pid}" in lines:
+            found.append(int(status.parent.name))
+    return found
+
+
 def test_a_killed_service_leaves_no_replica_directory_behind(tmp_path: Path) -> None:
     """A service killed with SIGKILL cannot clean up; the next one to start removes what it left (its lock is
     free), and never the directory of a service that runs."""
@@ -275,13 +294,24 @@ def test_a_killed_service_leaves_no_replica_directory_behind(tmp_path: Path) -> 
     def replicas() -> list[Path]:
         return sorted(tmp_path.glob("hrkg-replica-*"))
 
-    with hrkg_process(env) as (_, first):
+    with hrkg_process(env) as (base, first):
         (left,) = replicas()
         assert left.name.startswith(f"hrkg-replica-{first.pid}-")
         assert (left / "replica-0.nq").stat().st_size > 0
+        workers = _children(first.pid)
+        assert workers
+        # a runaway in the middle of its query when the service is killed: it must not run on
+        runaway = threading.Thread(target=lambda: _quietly(base, RUNAWAY), daemon=True)
+        runaway.start()
+        with httpx.Client(base_url=base, timeout=10) as http:
+            wait_for(http, lambda p: p["query"]["busy"] == 1, "a busy query worker")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     assert replicas() == [left]  # left behind
+    deadline = time.monotonic() + 3  # far less than the 10 s the runaway could run
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "workers outlived the killed service"
     with hrkg_process({**env, "HRKG_STORE": "memory:"}) as (base, second):  # any service cleans up at start
         assert not left.exists()
         (own,) = replicas()

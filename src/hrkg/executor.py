@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import fcntl
 import io
 import logging
@@ -213,6 +214,8 @@ class WorkerConfig:
     memory_mb: int = 0
     #: deny the worker every network connection (see :mod:`hrkg.sandbox`); only when no endpoint is allowlisted
     sandbox: bool = False
+    #: the service's process id: the worker dies with it
+    parent: int = 0
 
 
 class _Bounded(io.BytesIO):
@@ -295,6 +298,7 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
     """A worker's life: load the replica, say ready, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it stops the workers
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker that crashes leaves no core file behind
+    _die_with_parent(config.parent)
     if config.memory_mb:
         limit = config.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -330,6 +334,20 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         except Exception as exc:  # reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the service dies (even by SIGKILL, mid-query), so that no runaway
+    outlives it (Linux; the service starts its workers from its main thread, whose end is what the kernel sees)."""
+    if not sys.platform.startswith("linux") or not parent:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the service died before the request took effect
+        os._exit(1)
 
 
 _thread_state = threading.local()
@@ -833,6 +851,7 @@ class WorkerPool:
             max_bytes=self.max_bytes,
             memory_mb=self.memory_mb,
             sandbox=self.sandbox,
+            parent=os.getpid(),
         )
         worker = _Worker(config, pool.name)
         with self._lock:
