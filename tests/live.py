@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import ClassVar, Self
 
 
 def free_port() -> int:
@@ -67,32 +67,18 @@ def hrkg_server(env: Mapping[str, str] | None = None) -> Iterator[str]:
         yield base
 
 
-class Recorder:
-    """A stand-in SPARQL endpoint on 127.0.0.1 that records every request and answers one fixed row."""
-
-    ROW = "from-the-remote-endpoint"
+class _Endpoint:
+    """A stand-in HTTP endpoint on 127.0.0.1 (a free port), in a thread; :meth:`answer` answers each request."""
 
     def __init__(self) -> None:
-        self.requests: list[str] = []
-        recorder = self
+        endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
-                recorder.requests.append(f"{self.command} {self.path}")
                 length = int(self.headers.get("content-length") or 0)
                 if length:
                     self.rfile.read(length)
-                body = json.dumps(
-                    {
-                        "head": {"vars": ["remote"]},
-                        "results": {"bindings": [{"remote": {"type": "literal", "value": Recorder.ROW}}]},
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                endpoint.answer(self)
 
             do_GET = _answer
             do_POST = _answer
@@ -104,7 +90,20 @@ class Recorder:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> Recorder:
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def reply(request: BaseHTTPRequestHandler, status: int, ctype: str, body: bytes, **headers: str) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", ctype)
+        request.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(body)
+
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -113,43 +112,42 @@ class Recorder:
         self.server.server_close()
 
 
-class Redirector:
-    """An endpoint on 127.0.0.1 that answers every request with a redirect to ``target`` (and counts them)."""
+class Recorder(_Endpoint):
+    """A stand-in SPARQL endpoint that records every request and answers one fixed row."""
+
+    ROW = "from-the-remote-endpoint"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[str] = []
+
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        self.requests.append(f"{request.command} {request.path}")
+        body = json.dumps(
+            {
+                "head": {"vars": ["remote"]},
+                "results": {"bindings": [{"remote": {"type": "literal", "value": Recorder.ROW}}]},
+            }
+        ).encode()
+        self.reply(request, 200, "application/sparql-results+json", body)
+
+
+class Redirector(_Endpoint):
+    """An endpoint that answers every request with a redirect to ``target`` (and counts them)."""
 
     def __init__(self, target: str) -> None:
+        super().__init__()
         self.requests = 0
-        redirector = self
+        self.target = target
 
-        class Handler(BaseHTTPRequestHandler):
-            def _redirect(self) -> None:
-                redirector.requests += 1
-                self.send_response(302)
-                self.send_header("Location", target)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = _redirect
-            do_POST = _redirect
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Redirector:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        self.requests += 1
+        self.reply(request, 302, "text/plain", b"", Location=self.target)
 
 
-class Garbage:
-    """An endpoint on 127.0.0.1 that answers 200 with something that is not SPARQL results: ``/html`` a web page,
-    ``/truncated`` SPARQL JSON cut off in the middle."""
+class Garbage(_Endpoint):
+    """An endpoint that answers 200 with something that is not SPARQL results: ``/html`` a web page, ``/truncated``
+    SPARQL JSON cut off in the middle."""
 
     ANSWERS: ClassVar[dict[str, tuple[str, bytes]]] = {
         "/html": ("text/html", b"<html><body>Service temporarily unavailable</body></html>"),
@@ -157,36 +155,10 @@ class Garbage:
     }
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests = 0
-        garbage = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                garbage.requests += 1
-                length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
-                ctype, body = Garbage.ANSWERS.get(self.path.split("?")[0], ("text/plain", b"?"))
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = _answer
-            do_POST = _answer
-
-            def log_message(self, format: str, *args: object) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Garbage:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        self.requests += 1
+        ctype, body = Garbage.ANSWERS.get(request.path.split("?")[0], ("text/plain", b"?"))
+        self.reply(request, 200, ctype, body)

@@ -45,9 +45,14 @@ def _pool(store: Store, services: list[str]) -> Iterator[WorkerPool]:
 def test_the_workers_are_sandboxed_only_when_nothing_is_allowlisted(sandboxed: TestClient, guarded: TestClient) -> None:
     strict = {name: [w.process.pid for w in pool.workers] for name, pool in sandboxed.app.state.pool.pools.items()}  # type: ignore[attr-defined]
     open_ = [w.process.pid for w in guarded.app.state.pool._all]  # type: ignore[attr-defined]
-    assert {name: len(pids) for name, pids in strict.items()} == {"query": 2, "lookup": 1, "validation": 1}
+    assert {name: len(pids) for name, pids in strict.items()} == {
+        "query": 2,
+        "express": 1,
+        "lookup": 1,
+        "validation": 1,
+    }
     assert all(sandbox.active(pid) for pids in strict.values() for pid in pids)  # validation workers too
-    assert len(open_) == 4
+    assert len(open_) == 5
     assert not any(sandbox.active(pid) for pid in open_)
 
 
