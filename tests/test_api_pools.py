@@ -357,13 +357,13 @@ def test_a_freed_worker_goes_to_the_waiting_client_with_the_fewest_jobs_running(
         await asyncio.sleep(0)
         tasks.append(asyncio.create_task(job("modest")))  # then modest asks for one
         await asyncio.sleep(0)
-        assert pool.status() == {"workers": 0, "busy": 2, "waiting": 3}
+        assert pool.status() == {"workers": 0, "busy": 2, "idle": 0, "waiting": 3}
         pool.finished("greedy")
         pool.release(one)
         await asyncio.gather(*tasks)
         pool.finished("greedy")
         pool.release(two)
-        assert pool.status() == {"workers": 0, "busy": 0, "waiting": 0}
+        assert pool.status() == {"workers": 0, "busy": 0, "idle": 2, "waiting": 0}
         assert len(pool.idle) == 2
         assert not pool.load
         assert not pool.running
@@ -384,7 +384,7 @@ def test_a_request_that_gives_up_waiting_leaves_the_pool_as_it_was() -> None:
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        assert pool.status() == {"workers": 0, "busy": 1, "waiting": 0}
+        assert pool.status() == {"workers": 0, "busy": 1, "idle": 0, "waiting": 0}
         assert pool.load == {"a": 1}
         # cancelled, and the worker freed before the request has seen it: counted once, the worker stays idle
         waiting = asyncio.create_task(pool.acquire("b", 5))
@@ -394,7 +394,7 @@ def test_a_request_that_gives_up_waiting_leaves_the_pool_as_it_was() -> None:
         pool.release(worker)
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        assert pool.status() == {"workers": 0, "busy": 0, "waiting": 0}
+        assert pool.status() == {"workers": 0, "busy": 0, "idle": 1, "waiting": 0}
         assert pool.load == {}
         assert pool.idle == [worker]
         # a request that waits too long is told so
