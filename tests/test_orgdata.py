@@ -926,7 +926,9 @@ def test_direct_conversion_gives_the_json_ld_triples(text: str) -> None:
     assert orgdata._plain_namespace(namespace)
     shaped = orgdata._Shaper(doc, orgdata._value_kinds()).jsonld(org, namespace)
     direct = orgdata._shaped_quads(shaped, namespace)
-    reference = orgdata._to_quads(orgdata._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace))
+    reference = orgdata._to_quads(
+        orgdata._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace), "org.yaml"
+    )
     assert isomorphic(OrgData(tuple(direct), (), {}).graph, OrgData(tuple(reference), (), {}).graph)
 
 
