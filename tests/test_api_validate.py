@@ -48,7 +48,6 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("organisation-tracks-effectiveness", "lexica"),
     },
     "broken-register-ids.yaml": {
-        ("impact-names-right", "i1"),
         ("tension-names-rights", "t1"),
         ("unknown-reference", "northwind"),
         ("unknown-reference", "m1"),

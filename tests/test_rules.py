@@ -338,7 +338,6 @@ BROKEN_EXAMPLES: dict[str, set[tuple[str, ...]]] = {
         ("unknown-reference", "m2", "https://w3id.org/hrkg/mitigation/human-oversigth"),
         ("unknown-reference", "r1", "https://w3id.org/hrkg/org/northwind/i4"),
         ("unknown-reference", "t1", "https://w3id.org/hrkg/right/speech"),
-        ("impact-names-right", "i1"),
         ("cause-requires-cease-or-prevent", "i1"),
         ("cause-requires-remedy", "i1"),
         ("tension-names-rights", "t1"),
