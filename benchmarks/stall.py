@@ -243,34 +243,14 @@ def phase(
         while time.monotonic() < end and sent < args.max_requests:
             probe = probes[sent % len(probes)]
             sent += 1
-            t0 = time.perf_counter()
-            try:
-                status, body = probe_client.request("GET", probe.path, headers={"Accept": JSON})
-            except (OSError, http.client.HTTPException) as exc:
-                probe.errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            elapsed = time.perf_counter() - t0
-            if status == 200:
-                probe.latencies.append(elapsed)
-            else:
-                probe.errors.append(f"HTTP {status}: {body[:120].decode(errors='replace')}")
+            _measure(probe_client, probe, probe.path)
             time.sleep(args.pause)
         probe_client.close()
         if name == "uncached":  # ad-hoc queries of new text: the express worker answers them
             adhoc = Probe("ad-hoc ASK, new text (/sparql)", "")
             adhoc_client = Client(port, f"127.0.0.{next(address)}", timeout=60)
             for i in range(args.adhoc):
-                t0 = time.perf_counter()
-                try:
-                    status, body = adhoc_client.request("GET", query_path(f"ASK {{}} # {i}"), headers={"Accept": JSON})
-                except (OSError, http.client.HTTPException) as exc:
-                    adhoc.errors.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                elapsed = time.perf_counter() - t0
-                if status == 200:
-                    adhoc.latencies.append(elapsed)
-                else:
-                    adhoc.errors.append(f"HTTP {status} after {elapsed:.1f} s: {body[:100].decode(errors='replace')}")
+                _measure(adhoc_client, adhoc, query_path(f"ASK {{}} # {i}"))
                 time.sleep(args.pause)
             adhoc_client.close()
             probes = [*probes, adhoc]
@@ -289,6 +269,21 @@ def phase(
 
 def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # unwinds through the finally blocks that stop the server
+
+
+def _measure(client: Client, probe: Probe, path: str) -> None:
+    """Send one GET of ``path`` and record its latency (or its error) on ``probe``."""
+    t0 = time.perf_counter()
+    try:
+        status, body = client.request("GET", path, headers={"Accept": JSON})
+    except (OSError, http.client.HTTPException) as exc:
+        probe.errors.append(f"{type(exc).__name__}: {exc}")
+        return
+    elapsed = time.perf_counter() - t0
+    if status == 200:
+        probe.latencies.append(elapsed)
+    else:
+        probe.errors.append(f"HTTP {status} after {elapsed:.1f} s: {body[:120].decode(errors='replace')}")
 
 
 def main() -> None:

@@ -521,6 +521,15 @@ def serve(conn: Connection) -> None:
 _LABELS: dict[PoolName, str] = {"query": "query", "express": "express", "lookup": "lookup", "validation": "validation"}
 
 
+def _decrement(counts: dict[str, int], client: str) -> None:
+    """One less for ``client``; a count that reaches zero is dropped."""
+    left = counts.get(client, 0) - 1
+    if left > 0:
+        counts[client] = left
+    else:
+        counts.pop(client, None)
+
+
 class _Pool:
     """The workers of one kind of job, with a bounded wait queue and a limit per client.
 
@@ -623,19 +632,11 @@ class _Pool:
 
     def finished(self, client: str) -> None:
         """A job of ``client`` that had a worker is over."""
-        running = self.running.get(client, 0) - 1
-        if running > 0:
-            self.running[client] = running
-        else:
-            self.running.pop(client, None)
+        _decrement(self.running, client)
         self._unload(client)
 
     def _unload(self, client: str) -> None:
-        load = self.load.get(client, 0) - 1
-        if load > 0:
-            self.load[client] = load
-        else:
-            self.load.pop(client, None)
+        _decrement(self.load, client)
 
     def status(self) -> dict[str, int]:
         return {
