@@ -160,7 +160,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 from hrkg.orgdata import load_organisation_files
 from hrkg.store import open_store
-from hrkg.validate import validate
+from hrkg.validation import validate
 store = open_store("memory:")
 t1 = time.perf_counter()
 report = validate(load_organisation_files([Path(sys.argv[1])]), store=store, engine=sys.argv[2])
@@ -175,7 +175,8 @@ import json, sys, time, resource
 import rdflib, pyshacl
 from rdflib.namespace import RDF, SH
 from hrkg.store import open_store
-from hrkg.validate import _projected_value, rules, shapes_graph
+from hrkg.validation.engines.pyshacl import _projected_value
+from hrkg.validation.rules import rules, shapes_graph
 kg = open_store("memory:").to_rdflib()
 shapes = shapes_graph()
 t0 = time.perf_counter()

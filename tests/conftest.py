@@ -9,10 +9,10 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from hrkg.api import create_app
 from hrkg.config import Settings
 from hrkg.reason import ReasonerReport, reason
 from hrkg.resources import Resources, resources
+from hrkg.service import create_app
 from hrkg.store import QueryResult, Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,15 +11,9 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from hrkg.api.describe import local_href as href_for
-from hrkg.api.describe import (
-    ontology_modules,
-    resource_page,
-    service_description,
-    term_html,
-    void_description,
-)
 from hrkg.resources import Resources
+from hrkg.service.describe import local_href as href_for
+from hrkg.service.describe import ontology_modules, resource_page, service_description, term_html, void_description
 from hrkg.store import Store
 
 HRKG = rdflib.Namespace("https://w3id.org/hrkg#")

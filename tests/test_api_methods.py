@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from hrkg.api import create_app
 from hrkg.config import Settings
+from hrkg.service import create_app
 
 SPARQL = "GET, HEAD, POST, OPTIONS"
 POST_ONLY = "POST, OPTIONS"

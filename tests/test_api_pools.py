@@ -19,8 +19,10 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from hrkg.executor import Answer, Job, ServiceBusyError, _AnswerCache, _Pool, _remove_if_stale, _replica_dir, _Worker
+from hrkg.errors import ServiceBusyError
 from hrkg.resources import Resources
+from hrkg.service.workers.jobs import Answer, Job
+from hrkg.service.workers.pool import _AnswerCache, _Pool, _remove_if_stale, _replica_dir, _Worker
 from live import Garbage, hrkg_process, hrkg_server
 
 TIMEOUT = 2.0

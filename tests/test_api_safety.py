@@ -14,9 +14,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from hrkg.api import create_app
 from hrkg.config import Settings
 from hrkg.resources import Resources
+from hrkg.service import create_app
 from hrkg.store import Store
 from live import Recorder, Redirector, hrkg_server
 
@@ -276,7 +276,7 @@ def test_an_unexpected_error_is_500_with_an_id_and_no_internals(
         raise RuntimeError("internal detail: /etc/hrkg/secret.key")
 
     monkeypatch.setattr(pool, "run", broken)
-    with caplog.at_level(logging.ERROR, logger="hrkg.api"):
+    with caplog.at_level(logging.ERROR, logger="hrkg.service"):
         r = writable.get("/sparql", params={"query": QUICK})
     assert r.status_code == 500
     body = r.json()
@@ -313,7 +313,7 @@ def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.L
     settings = Settings(store="memory:", workers=1, worker_memory_mb=300, query_timeout=30)
     with TestClient(create_app(settings)) as client:
         started = time.monotonic()
-        with caplog.at_level(logging.WARNING, logger="hrkg.executor"):
+        with caplog.at_level(logging.WARNING, logger="hrkg.service.workers.pool"):
             r = client.get("/sparql", params={"query": hungry})
         assert r.status_code == 503
         assert "more memory than a query worker may use (300 MiB)" in r.text
@@ -388,7 +388,7 @@ def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(
 
     thread = threading.Thread(target=crash)
     thread.start()
-    with caplog.at_level(logging.WARNING, logger="hrkg.executor"):
+    with caplog.at_level(logging.WARNING, logger="hrkg.service.workers.pool"):
         r = writable.get("/sparql", params={"query": RUNAWAY})
     thread.join()
     assert r.status_code == 503

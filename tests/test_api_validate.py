@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from rdflib.namespace import RDF, SH
 
-from hrkg.api import create_app
 from hrkg.cli import main
 from hrkg.config import Settings
 from hrkg.orgdata import parse_organisation_text
 from hrkg.resources import resources
+from hrkg.service import create_app
 from hrkg.store import Store
 
 EXAMPLES = sorted((resources().data / "examples").glob("*.yaml"))

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.python.asgi import shutdown_lifespans
 
-from hrkg.api import create_app
 from hrkg.config import Settings
+from hrkg.service import create_app
 
 TOKEN = "openapi-test-token"
 #: bodies that are text in a grammar of their own (SPARQL, RDF syntaxes): sent as they are generated

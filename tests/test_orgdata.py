@@ -25,10 +25,16 @@ from hrkg.orgdata import (
     CONTEXT_URL,
     MEDIA_TYPES,
     OrgData,
+    _jsonld,
+    _rdf,
+    _reshape,
+    _yaml,
     context,
     load_organisation_files,
     local_id,
+    model,
     parse_organisation_text,
+    reader,
 )
 from hrkg.resources import resources
 
@@ -474,7 +480,7 @@ LAUGHS = (
 def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each test of the YAML limits runs with libyaml's fast reader and with the reference reader (no libyaml)."""
     if request.param == "reference":
-        monkeypatch.setattr(orgdata, "_CParser", None)
+        monkeypatch.setattr(_yaml, "_CParser", None)
     return str(request.param)
 
 
@@ -485,7 +491,7 @@ def nothing_built(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the document was reshaped although it crosses a YAML limit")
 
-    monkeypatch.setattr(orgdata._Shaper, "jsonld", refuse)
+    monkeypatch.setattr(_reshape._Shaper, "jsonld", refuse)
 
 
 @pytest.mark.usefixtures("nothing_built")
@@ -609,9 +615,9 @@ YAML_SAMPLES = [
     + YAML_SAMPLES,
 )
 def test_fast_yaml_reader_gives_the_reference_data_and_positions(text: str) -> None:
-    fast = orgdata._load_yaml_fast(text, "org.yaml")
+    fast = _yaml._load_yaml_fast(text, "org.yaml")
     assert fast is not None
-    loader = orgdata._Loader(text, "org.yaml")
+    loader = _yaml._Loader(text, "org.yaml")
     try:
         reference = loader.get_single_data(), loader.locator
     finally:
@@ -624,7 +630,7 @@ def test_fast_yaml_reader_gives_the_reference_data_and_positions(text: str) -> N
     "text", ["<<: {a: 1}\n", "a: !!set {x, y}\n", "a: 1\n---\nb: 2\n", "a: [\n", "a: *nowhere\n", "a: &x 1\nb: &x 2\n"]
 )
 def test_fast_yaml_reader_leaves_the_rest_to_the_reference(text: str) -> None:
-    assert orgdata._load_yaml_fast(text, "org.yaml") is None
+    assert _yaml._load_yaml_fast(text, "org.yaml") is None
 
 
 # -- local ids ------------------------------------------------------------------------------------------------
@@ -920,14 +926,14 @@ tensions: [{id: t1, counterbalancing: {outcome: range, stakeholderEngagement: 'n
 def test_direct_conversion_gives_the_json_ld_triples(text: str) -> None:
     """Section 3 documents are turned into triples directly; rdflib's JSON-LD processor, with the bundled context,
     gives the same graph for the reshaped document."""
-    doc = orgdata._parse(text, "yaml", "org.yaml", base=None)
-    assert isinstance(doc, orgdata._Section3)
+    doc = reader._parse(text, "yaml", "org.yaml", base=None)
+    assert isinstance(doc, model._Section3)
     org, namespace = doc.org or (URIRef(orgdata.ORG_BASE + "unnamed"), orgdata.ORG_BASE + "unnamed/")
-    assert orgdata._plain_namespace(namespace)
-    shaped = orgdata._Shaper(doc, orgdata._value_kinds()).jsonld(org, namespace)
-    direct = orgdata._shaped_quads(shaped, namespace)
-    reference = orgdata._to_quads(
-        orgdata._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace), "org.yaml"
+    assert _reshape._plain_namespace(namespace)
+    shaped = _reshape._Shaper(doc, _reshape._value_kinds()).jsonld(org, namespace)
+    direct = _reshape._shaped_quads(shaped, namespace)
+    reference = _rdf._to_quads(
+        _jsonld._jsonld_to_graph(json.loads(json.dumps(shaped)), "org.yaml", base=namespace), "org.yaml"
     )
     assert isomorphic(OrgData(tuple(direct), (), {}).graph, OrgData(tuple(reference), (), {}).graph)
 
@@ -938,4 +944,4 @@ def test_direct_conversion_gives_the_json_ld_triples(text: str) -> None:
 def test_other_namespaces_go_through_json_ld(org_id: str) -> None:
     """Organisation IRIs that JSON-LD resolves local ids against in other ways than appending them keep rdflib's
     resolution (``https://e.org/a/../b`` -> records under ``https://e.org/b/``)."""
-    assert not orgdata._plain_namespace(orgdata._organisation_iri(org_id, "org.yaml", None)[1])
+    assert not _reshape._plain_namespace(_reshape._organisation_iri(org_id, "org.yaml", None)[1])

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from rdflib.query import Result
 
-from hrkg.api import create_app
 from hrkg.config import Settings
+from hrkg.service import create_app
 
 H = "https://w3id.org/hrkg#"
 LEVELS = ["cause", "contribute", "directly-linked", "not-linked"]

@@ -13,7 +13,7 @@ from rdflib.namespace import OWL, RDF
 
 import hrkg
 from hrkg.namespaces import ONTOLOGY
-from hrkg.quality import check_queries, check_shapes, meta_shapes
+from hrkg.quality.gates import check_queries, check_shapes, meta_shapes
 from hrkg.resources import Resources, resources
 from hrkg.store import Store
 
@@ -110,14 +110,14 @@ def test_qc_queries_fire_on_planted_defects(res: Resources, tmp_path: Path) -> N
 
 @pytest.mark.reasoner
 def test_knowledge_graph_is_in_the_owl2_dl_profile(kg: rdflib.Graph) -> None:
-    from hrkg.profile import owl2_dl_violations
+    from hrkg.quality.profile import owl2_dl_violations
 
     assert owl2_dl_violations(kg) == []
 
 
 @pytest.mark.reasoner
 def test_profile_check_catches_a_non_dl_axiom() -> None:
-    from hrkg.profile import owl2_dl_violations
+    from hrkg.quality.profile import owl2_dl_violations
 
     g = rdflib.Graph().parse(
         data="""

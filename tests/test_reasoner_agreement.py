@@ -15,7 +15,8 @@ from hrkg.orgdata import OrgData, load_organisation_files
 from hrkg.reason import ReasonerReport, reason
 from hrkg.resources import resources
 from hrkg.store import Store
-from hrkg.validate import Report, validate
+from hrkg.validation.model import Report
+from hrkg.validation.validator import validate
 
 H = "https://w3id.org/hrkg#"
 EXAMPLES = sorted((resources().data / "examples").glob("*.yaml"))

@@ -106,7 +106,7 @@ def _shapes_graph() -> rdflib.Graph:
 
 
 def _direct_pyshacl(data: OrgData, store: Store) -> tuple[list[Seen], bool]:
-    """pySHACL without hrkg.validate: the organisation's triples plus the knowledge graph."""
+    """pySHACL without hrkg.validation: the organisation's triples plus the knowledge graph."""
     from pyshacl import validate as pyshacl_validate
 
     shapes = _shapes_graph()
@@ -132,12 +132,12 @@ def _direct_pyshacl(data: OrgData, store: Store) -> tuple[list[Seen], bool]:
 
 
 def run(data: OrgData, store: Store, engine: str = "pyshacl") -> tuple[list[Seen], bool]:
-    """Findings and ``conforms`` through hrkg.validate when it is importable, else through pySHACL directly."""
+    """Findings and ``conforms`` through hrkg.validation when it is importable, else through pySHACL directly."""
     try:
-        from hrkg.validate import validate
+        from hrkg.validation.validator import validate
     except ImportError:
         if engine != "pyshacl":
-            pytest.skip("hrkg.validate is not available")
+            pytest.skip("hrkg.validation is not available")
         return _direct_pyshacl(data, store)
     kwargs: dict[str, Any] = {"store": store, "engine": engine}
     if "suggest" in inspect.signature(validate).parameters:

@@ -15,7 +15,7 @@ from hrkg.cli import main
 from hrkg.orgdata import load_organisation_files
 from hrkg.resources import resources
 from hrkg.store import Store
-from hrkg.validate import validate
+from hrkg.validation.validator import validate
 
 EXAMPLES = resources().data / "examples"
 CONFORMING = EXAMPLES / "deployer-support-chatbot.yaml"

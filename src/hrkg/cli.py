@@ -106,7 +106,7 @@ def serve(host: str, port: int, workers: int, query_timeout: float, access_log: 
     """
     import uvicorn
 
-    from hrkg.api.app import create_app, open_service_store, start_pool
+    from hrkg.service.app import create_app, open_service_store, start_pool
 
     settings = get_settings().model_copy(
         update={"store": store_url, "host": host, "port": port, "workers": workers, "query_timeout": query_timeout}
@@ -318,10 +318,10 @@ def validate(
       hrkg validate register.yaml plan.yaml --format json --severity warning
     """
     from hrkg.orgdata import load_organisation_files
-    from hrkg.report import render
     from hrkg.store import open_store
-    from hrkg.validate import Engine, Severity
-    from hrkg.validate import validate as run_validation
+    from hrkg.validation.model import Engine, Severity
+    from hrkg.validation.render import render
+    from hrkg.validation.validator import validate as run_validation
 
     data = load_organisation_files(list(files))
     # click.Choice has already limited both options to these literals
@@ -341,7 +341,7 @@ def check(no_profile: bool, store_url: str) -> None:
     (no rows allowed) and the OWL 2 DL profile check. Exit 1 if any gate fails.
     """
     from hrkg.namespaces import shorten
-    from hrkg.quality import check as run_check
+    from hrkg.quality.gates import check as run_check
     from hrkg.results import serialize
     from hrkg.store import open_store
 
@@ -380,7 +380,7 @@ def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> No
     if docs_dir is None and graph_file is None:
         raise HrkgError("nothing to export", hint="give --docs DIR and/or --graph FILE")
     if docs_dir is not None:
-        from hrkg.docs import export_docs
+        from hrkg.quality.docs import export_docs
 
         for path in export_docs(docs_dir):
             click.echo(f"wrote {path}")

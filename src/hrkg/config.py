@@ -8,11 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from hrkg.errors import HrkgError
-
-
-class ConfigError(HrkgError):
-    """An HRKG_* environment variable with a value that cannot be used."""
+from hrkg.errors import ConfigError
 
 
 class Settings(BaseSettings):

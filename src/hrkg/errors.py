@@ -85,3 +85,54 @@ class ReasonerError(HrkgError):
     """The reasoner failed for a reason other than inconsistency."""
 
     http_status = 500
+
+
+class QueryTimeoutError(HrkgError):
+    """A query ran longer than the configured timeout and was stopped."""
+
+    http_status = 503
+
+
+class QueryStoppedError(HrkgError):
+    """A query whose worker ran out of memory or crashed, and was replaced."""
+
+    http_status = 503
+
+
+class ServiceBusyError(HrkgError):
+    """Every worker stayed busy for as long as a query may run, or the pool's wait queue is full."""
+
+    http_status = 503
+
+
+class ClientLimitError(HrkgError):
+    """A client that already has as many requests running or waiting in a pool as one client may."""
+
+    http_status = 429
+    retry_after = 2
+
+
+class RemoteEndpointError(HrkgError):
+    """A SERVICE endpoint that failed (unreachable, an error, a redirect: redirects are not followed)."""
+
+    http_status = 502
+
+
+class ResultTooLargeError(HrkgError):
+    """A result larger than the configured limit."""
+
+
+class ConfigError(HrkgError):
+    """An HRKG_* environment variable with a value that cannot be used."""
+
+
+class UnsupportedMediaTypeError(HrkgError):
+    """A body whose Content-Type is not one of the organisation data formats."""
+
+    http_status = 415
+
+
+class SandboxError(HrkgError):
+    """The network sandbox cannot be installed on this system."""
+
+    http_status = 500

@@ -23,16 +23,10 @@ import socket
 import sys
 from pathlib import Path
 
-from hrkg.errors import HrkgError
+from hrkg.errors import SandboxError
 
 #: the system calls denied outright, and the one denied for every address family but AF_UNIX
 DENIED = ("connect", "io_uring_setup")
-
-
-class SandboxError(HrkgError):
-    """The network sandbox cannot be installed on this system."""
-
-    http_status = 500
 
 
 def install(*, all_threads: bool) -> None:

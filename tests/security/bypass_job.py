@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from hrkg.executor import Answer, WorkerConfig
+from hrkg.service.workers.jobs import Answer, WorkerConfig
 from hrkg.store import Store
 
 

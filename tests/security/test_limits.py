@@ -13,8 +13,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from hrkg.api import create_app
 from hrkg.config import Settings
+from hrkg.service import create_app
 from live import Recorder
 from security.security_support import COUNT, QUICK
 

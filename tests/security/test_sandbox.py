@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hrkg import sandbox
-from hrkg.executor import WorkerPool
+from hrkg.service.workers.pool import WorkerPool
 from hrkg.store import Store
 from live import Recorder
 from security.bypass_job import RawServiceJob

@@ -14,7 +14,8 @@ from hrkg.namespaces import HRKG, HRKG_BASE
 from hrkg.orgdata import OrgData
 from hrkg.queries import QueryLibrary
 from hrkg.store import Store
-from hrkg.validate import Finding, Report, Rule
+from hrkg.validation.model import Finding, Report
+from hrkg.validation.rules import Rule
 
 _CANDIDATES = "3 candidate mitigation"
 _LEVERAGE = "2 leverage mechanism"

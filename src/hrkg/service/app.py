@@ -18,16 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hrkg import __version__
-from hrkg.api.errors import error_response
-from hrkg.api.methods import AllowedMethods
-from hrkg.api.openapi import tidy
-from hrkg.api.routers import health, ld, queries, sparql, validate
 from hrkg.config import Settings, get_settings
 from hrkg.errors import HrkgError
-from hrkg.executor import WorkerPool
+from hrkg.service.errors import error_response
+from hrkg.service.methods import AllowedMethods
+from hrkg.service.openapi import tidy
+from hrkg.service.routers import health, ld, queries, sparql, validate
+from hrkg.service.workers.pool import WorkerPool
 from hrkg.store import Store, open_store
 
-log = logging.getLogger("hrkg.api")
+log = logging.getLogger("hrkg.service")
 
 
 _DESCRIPTION = """

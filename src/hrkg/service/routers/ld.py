@@ -15,8 +15,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hrkg import __version__
-from hrkg.api.deps import StoreDep
-from hrkg.api.describe import (
+from hrkg.namespaces import HRKG_BASE
+from hrkg.service.deps import StoreDep
+from hrkg.service.describe import (
     describe_resource,
     graph_page,
     graph_subjects,
@@ -34,9 +35,8 @@ from hrkg.api.describe import (
     resource_page,
     void_description,
 )
-from hrkg.api.methods import CATCH_ALL, flat_routes
-from hrkg.api.openapi import PAGE_CONTENT, RDF_TYPES, TEXT_CONTENT, error, ok
-from hrkg.namespaces import HRKG_BASE
+from hrkg.service.methods import CATCH_ALL, flat_routes
+from hrkg.service.openapi import PAGE_CONTENT, RDF_TYPES, TEXT_CONTENT, error, ok
 from hrkg.store import Store
 
 router = APIRouter(tags=["linked data"])

@@ -1,5 +1,5 @@
 """Check organisation data sent as text (an HTTP request body) and render the report: what ``POST /validate`` runs,
-in a query worker (see :mod:`hrkg.executor`), with the same parser, rules and report as ``hrkg validate``."""
+in a query worker (see :mod:`hrkg.service.workers`), with the same parser, rules and report as ``hrkg validate``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import cast
 
 from hrkg.errors import InputError
 from hrkg.orgdata import decode_text, parse_organisation_text
-from hrkg.report import render
 from hrkg.store import Store
-from hrkg.validate import Engine, Severity, validate
+from hrkg.validation.model import Engine, Severity
+from hrkg.validation.render import render
+from hrkg.validation.validator import validate
 
 #: the name of the document in messages
 SOURCE = "request body"

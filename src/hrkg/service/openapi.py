@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hrkg.api.negotiation import GRAPH, TABULAR
+from hrkg.service.negotiation import GRAPH, TABULAR
 
 Schema = dict[str, Any]
 OpenApiResponse = dict[str, Any]

@@ -15,12 +15,13 @@ import pyoxigraph as ox
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from hrkg.api.deps import client_of
-from hrkg.api.describe import html_page, term_html
-from hrkg.api.negotiation import GRAPH, choose
 from hrkg.binding import BindingValue
-from hrkg.executor import Answer, PoolName, WorkerPool
 from hrkg.results import MEDIA_TYPES
+from hrkg.service.deps import client_of
+from hrkg.service.describe import html_page, term_html
+from hrkg.service.negotiation import GRAPH, choose
+from hrkg.service.workers.jobs import Answer, PoolName
+from hrkg.service.workers.pool import WorkerPool
 
 _VARY = {"Vary": "Accept"}
 #: what the worker is asked for when the client wants a page

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hrkg import __version__
-from hrkg.api.deps import PoolDep, SettingsDep, StoreDep
+from hrkg.service.deps import PoolDep, SettingsDep, StoreDep
 
 router = APIRouter(tags=["service"])
 

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import fcntl
-import io
 import logging
 import os
 import pickle
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -40,332 +37,55 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, Any
 
-import pyoxigraph as ox
-
-from hrkg import sandbox
 from hrkg.binding import BindingValue, bind
-from hrkg.errors import HrkgError, StoreError
-from hrkg.guard import read
-from hrkg.namespaces import PREFIXES
-from hrkg.results import RDF_FORMATS, serialize
-from hrkg.sandbox import SandboxError
-from hrkg.sparql import warm as warm_parser
-from hrkg.store import QueryResult, Store
+from hrkg.errors import (
+    ClientLimitError,
+    HrkgError,
+    QueryStoppedError,
+    QueryTimeoutError,
+    SandboxError,
+    ServiceBusyError,
+    StoreError,
+)
+from hrkg.service.workers._frames import _frame, _read_frame, _recv_exactly
+from hrkg.service.workers.jobs import (
+    Answer,
+    Job,
+    PoolName,
+    UpdateJob,
+    ValidationJob,
+    WorkerConfig,
+    _out_of_memory,
+    _RemoteError,
+)
+from hrkg.service.workers.worker import _sandbox_thread, _thread_state
+from hrkg.store import Store
 
-if TYPE_CHECKING:
-    from typing_extensions import Buffer
+log = logging.getLogger(__name__)
 
-log = logging.getLogger("hrkg.executor")
 
-_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-#: the format used when the requested one does not fit the result's form
-_FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
 _STARTUP_TIMEOUT = 300.0
-#: the pools: ad-hoc SPARQL and update trials; the service's own named queries; POST /validate
-PoolName = Literal["query", "express", "lookup", "validation"]
+
+
 #: how much longer than a job may run a request may wait for a worker of its pool
 _PATIENCE = 1.5
+
+
 #: how many of a worker's last lines on stderr are kept, to tell why it died
 _LAST_WORDS = 20
+
+
 #: what a worker that ran out of memory says last: Python's MemoryError, or Rust's allocation failure (then abort)
 _OUT_OF_MEMORY = ("memory allocation of", "MemoryError")
+
+
 #: temporary directories of the services' replicas (one per service, holding a lock file while it runs)
 REPLICA_PREFIX = "hrkg-replica-"
-
-
-class QueryTimeoutError(HrkgError):
-    """A query ran longer than the configured timeout and was stopped."""
-
-    http_status = 503
-
-
-class QueryStoppedError(HrkgError):
-    """A query whose worker ran out of memory or crashed, and was replaced."""
-
-    http_status = 503
-
-
-class ServiceBusyError(HrkgError):
-    """Every worker stayed busy for as long as a query may run, or the pool's wait queue is full."""
-
-    http_status = 503
-
-
-class ClientLimitError(HrkgError):
-    """A client that already has as many requests running or waiting in a pool as one client may."""
-
-    http_status = 429
-    retry_after = 2
-
-
-class RemoteEndpointError(HrkgError):
-    """A SERVICE endpoint that failed (unreachable, an error, a redirect: redirects are not followed)."""
-
-    http_status = 502
-
-
-class ResultTooLargeError(HrkgError):
-    """A result larger than the configured limit."""
-
-
-class _RemoteError(HrkgError):
-    """An :class:`HrkgError` raised in a worker, with its HTTP status."""
-
-    def __init__(self, message: str, *, hint: str, status: int) -> None:
-        super().__init__(message, hint=hint)
-        self.http_status = status
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A serialised result: ``kind`` is ``select``, ``ask`` or ``graph``; ``fmt`` the format actually used."""
-
-    body: bytes
-    fmt: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class Job:
-    """A SPARQL query to answer in the given format."""
-
-    query: str
-    fmt: str
-    default_graphs: tuple[str, ...] | None
-    named_graphs: tuple[str, ...] | None
-    generation: int
-    snapshot: str | None
-
-    what = "query"
-
-    def run(self, store: Store, config: WorkerConfig) -> Answer:
-        return execute(store, self, services=config.services, max_bytes=config.max_bytes)
-
-
-@dataclass(frozen=True)
-class ValidationJob:
-    """Organisation data (a request body) to check against the rules, and the report format to answer in."""
-
-    body: bytes
-    media_type: str
-    engine: str
-    severity: str
-    suggest: bool
-    fmt: str
-    generation: int
-    snapshot: str | None
-
-    what = "validation"
-
-    def run(self, store: Store, config: WorkerConfig) -> Answer:
-        from hrkg.check import check_text
-
-        text = check_text(
-            self.body,
-            media_type=self.media_type,
-            store=store,
-            engine=self.engine,
-            severity=self.severity,
-            suggest=self.suggest,
-            fmt=self.fmt,
-        )
-        return Answer(text.encode("utf-8"), self.fmt, "report")
-
-
-@dataclass(frozen=True)
-class UpdateJob:
-    """A SPARQL Update tried on a worker's replica first, so that one that would run away is stopped there."""
-
-    update: str
-    generation: int
-    snapshot: str | None
-
-    what = "update"
-
-    def run(self, store: Store, config: WorkerConfig) -> Answer:
-        with _service_errors(self.update, config.services):
-            store.update(self.update, services=config.services)
-        return Answer(b"", "none", "update")
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """What a worker needs to start: where its replica comes from, and the limits it enforces."""
-
-    #: the N-Quads file to load; None: open the store URL again (see :meth:`Store.fresh`)
-    snapshot: str | None
-    generation: int
-    url: str
-    services: tuple[str, ...]
-    max_bytes: int
-    #: address-space limit of the worker process in MiB (0: none); a query that needs more is stopped
-    memory_mb: int = 0
-    #: deny the worker every network connection (see :mod:`hrkg.sandbox`); only when no endpoint is allowlisted
-    sandbox: bool = False
-    #: the service's process id: the worker dies with it
-    parent: int = 0
-
-
-class _Bounded(io.BytesIO):
-    """A byte buffer that refuses to grow past ``limit`` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-        self.exceeded = False
-
-    def write(self, data: Buffer, /) -> int:
-        if self.tell() + memoryview(data).nbytes > self.limit:
-            self.exceeded = True
-            raise OSError("result size limit reached")
-        return super().write(data)
-
-
-def _too_large(limit: int) -> ResultTooLargeError:
-    return ResultTooLargeError(
-        f"the result is larger than the limit of {limit:,} bytes",
-        hint="page through it with LIMIT and OFFSET, or select fewer variables",
-    )
-
-
-def execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
-    """Run ``job`` on ``store`` and serialise the result (in the worker; also usable in-process)."""
-    with _service_errors(job.query, services):
-        return _execute(store, job, services=services, max_bytes=max_bytes)
-
-
-@contextlib.contextmanager
-def _service_errors(sparql: str, services: Collection[str]) -> Iterator[None]:
-    """The engine's errors for a SERVICE endpoint that failed or answered garbage, as 502 naming the endpoint."""
-    try:
-        yield
-    except (OSError, RuntimeError) as exc:
-        # only allowlisted endpoints can have been called (the guard refused the others): those the parse tree names
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        try:
-            named = sorted({e for e in read(sparql).services if e is not None and e in services})
-        except HrkgError:
-            raise exc from None
-        if not named:
-            raise
-        which = "the SERVICE endpoint " + ", ".join(f"<{e}>" for e in named)
-        raise RemoteEndpointError(
-            f"{which} did not answer usefully: {reason}",
-            hint="check that the endpoint is up and answers SPARQL results; SERVICE SILENT ignores a failing endpoint",
-        ) from None
-
-
-def _execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
-    raw = store.evaluate(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, services=services)
-    kind = "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
-    fmt = job.fmt
-    fits = RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
-    if fmt not in fits and fmt != "table":
-        fmt = _FALLBACK[kind]
-    sink = _Bounded(max_bytes)
-    try:
-        if fmt == "table":
-            sink.write(serialize(QueryResult.of(raw), "table").encode("utf-8"))
-        elif isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
-            raw.serialize(sink, format=_RESULT_FORMATS[fmt])
-        elif fmt == "turtle":
-            ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES)
-        else:
-            ox.serialize(raw, sink, format=RDF_FORMATS[fmt])
-    except OSError:  # results are computed while they are written: errors surface here
-        if sink.exceeded:
-            raise _too_large(max_bytes) from None
-        raise
-    return Answer(sink.getvalue(), fmt, kind)
-
-
-# -- the worker process ------------------------------------------------------------------------------------------
-
-
-def _serve(conn: Connection, config: WorkerConfig) -> None:
-    """A worker's life: load the replica, say ready, then answer jobs until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; it stops the workers
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker that crashes leaves no core file behind
-    _die_with_parent(config.parent)
-    if config.memory_mb:
-        limit = config.memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    if config.sandbox:  # before anything reads a query: from here on this process cannot open a connection
-        try:
-            sandbox.install(all_threads=True)
-        except HrkgError as exc:
-            conn.send(("failed", exc.message, exc.hint))
-            return
-    generation = config.generation
-    store = Store.replica(Path(config.snapshot), url=config.url) if config.snapshot else Store.fresh(config.url)
-    warm_parser()
-    conn.send(("ready", generation))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            if job.generation != generation:
-                store = Store.replica(Path(job.snapshot), url=config.url) if job.snapshot else Store.fresh(config.url)
-                generation = job.generation
-            reply: tuple[Any, ...] = ("ok", job.run(store, config))
-            if isinstance(job, UpdateJob):
-                generation = -1  # the trial changed this replica: reload before the next job, whatever it is
-        except HrkgError as exc:
-            reply = ("error", exc.http_status, exc.message, exc.hint)
-        except MemoryError:
-            error = _out_of_memory(config.memory_mb, job.what)
-            reply = ("error", error.http_status, error.message, error.hint)
-        except Exception as exc:  # reported to the service, which logs it and answers 500
-            reply = ("crash", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the service dies (even by SIGKILL, mid-query), so that no runaway
-    outlives it (Linux; the service starts its workers from its main thread, whose end is what the kernel sees)."""
-    if not sys.platform.startswith("linux") or not parent:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the service died before the request took effect
-        os._exit(1)
-
-
-_thread_state = threading.local()
-
-
-def _sandbox_thread() -> None:
-    sandbox.install(all_threads=False)
-    _thread_state.sandboxed = True
-
-
-def _out_of_memory(memory_mb: int, what: str = "query") -> QueryStoppedError:
-    worker = "a validation worker" if what == "validation" else "a query worker"
-    limit = f"more memory than {worker} may use ({memory_mb:,} MiB)" if memory_mb else "more memory than there was"
-    return QueryStoppedError(
-        f"the {what} needed {limit} and was stopped",
-        hint="narrow the query (fewer patterns without shared variables, a LIMIT, no ORDER BY over everything), "
-        "or ask the operator for a larger HRKG_WORKER_MEMORY_MB",
-    )
 
 
 def _exit_status(code: int | None) -> str:
@@ -380,46 +100,8 @@ def _exit_status(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _frame(message: object) -> bytes:
-    """A message as :class:`multiprocessing.connection.Connection` frames it (the worker reads it with one)."""
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(data) > 0x7FFFFFFF:
-        return struct.pack("!i", -1) + struct.pack("!Q", len(data)) + data
-    return struct.pack("!i", len(data)) + data
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    buffer = bytearray()
-    while len(buffer) < size:
-        chunk = sock.recv(size - len(buffer))
-        if not chunk:
-            raise EOFError("the worker closed its end")
-        buffer += chunk
-    return bytes(buffer)
-
-
-async def _read_exactly(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    done = 0
-    while done < size:
-        got = await loop.sock_recv_into(sock, view[done:])
-        if not got:
-            raise EOFError("the worker closed its end")
-        done += got
-    return bytes(buffer)
-
-
-async def _read_frame(sock: socket.socket) -> Any:
-    loop = asyncio.get_running_loop()
-    (size,) = struct.unpack("!i", await _read_exactly(loop, sock, 4))
-    if size == -1:
-        (size,) = struct.unpack("!Q", await _read_exactly(loop, sock, 8))
-    return pickle.loads(await _read_exactly(loop, sock, size))
-
-
 class _Worker:
-    """One worker process (``python -m hrkg._worker``), spoken to over a non-blocking socket pair.
+    """One worker process (``python -m hrkg.service.workers``), spoken to over a non-blocking socket pair.
 
     A plain subprocess rather than :mod:`multiprocessing`: that would re-import the parent's ``__main__`` in the
     child, which breaks when the service is embedded in a script, a notebook or ``python -`` from stdin. The service
@@ -431,11 +113,11 @@ class _Worker:
     def __init__(self, config: WorkerConfig, pool: PoolName = "query"):
         self.pool = pool
         self.sock, child = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[3])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hrkg._worker", str(child.fileno())],
+                [sys.executable, "-m", "hrkg.service.workers", str(child.fileno())],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -511,11 +193,6 @@ class _Worker:
             self.process.kill()
             self.process.wait(5)
         self.sock.close()
-
-
-def serve(conn: Connection) -> None:
-    """The worker's entry point (see :mod:`hrkg._worker`): read the configuration, then :func:`_serve`."""
-    _serve(conn, conn.recv())
 
 
 _LABELS: dict[PoolName, str] = {"query": "query", "express": "express", "lookup": "lookup", "validation": "validation"}

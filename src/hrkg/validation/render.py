@@ -11,7 +11,7 @@ import rdflib
 from rdflib.namespace import RDF, SH, XSD
 
 from hrkg.namespaces import HRKG
-from hrkg.validate import SEVERITY_ORDER, Finding, Report
+from hrkg.validation.model import SEVERITY_ORDER, Finding, Report
 
 FORMATS = ("text", "json", "turtle", "markdown", "html")
 MEDIA_TYPES = {

@@ -18,13 +18,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from hrkg.api.deps import PoolDep, StoreDep
-from hrkg.api.describe import html_page
-from hrkg.api.negotiation import TABULAR, choose, negotiate
-from hrkg.api.openapi import POOLED, TABULAR_TYPES, errors, ok
-from hrkg.api.pages import respond
 from hrkg.errors import ParameterError, UnknownQueryError
 from hrkg.queries import NamedQuery, Parameter, QueryLibrary
+from hrkg.service.deps import PoolDep, StoreDep
+from hrkg.service.describe import html_page
+from hrkg.service.negotiation import TABULAR, choose, negotiate
+from hrkg.service.openapi import POOLED, TABULAR_TYPES, errors, ok
+from hrkg.service.pages import respond
 from hrkg.store import Store
 
 router = APIRouter(tags=["named queries"])

@@ -22,9 +22,9 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from hrkg.api.negotiation import GRAPH, choose
 from hrkg.namespaces import HRKG, HRKG_BASE, PREFIXES, shorten
 from hrkg.results import MEDIA_TYPES, RDF_FORMATS
+from hrkg.service.negotiation import GRAPH, choose
 from hrkg.store import Store, Term, lexical
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -304,7 +304,7 @@ def ontology_docs(store: Store) -> dict[str, str]:
 
     The same pages as ``hrkg export --docs``; generating them takes a few seconds, so they are cached.
     """
-    from hrkg.docs import export_docs
+    from hrkg.quality.docs import export_docs
 
     def compute() -> dict[str, str]:
         with tempfile.TemporaryDirectory(prefix="hrkg-docs-") as tmp:

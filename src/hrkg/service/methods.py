@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hrkg.api.errors import error_response
+from hrkg.service.errors import error_response
 
 #: the path of the linked-data route that answers every path no other route serves
 CATCH_ALL = "/{path:path}"

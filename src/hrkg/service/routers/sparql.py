@@ -9,14 +9,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, client_of, media_type, read_body
-from hrkg.api.negotiation import GRAPH, TABULAR
-from hrkg.api.openapi import GRAPH_TYPES, POOLED, TABULAR_TYPES, UPDATE_TOKEN, errors, ok
-from hrkg.api.pages import form_page, respond
 from hrkg.config import Settings
 from hrkg.errors import HrkgError
-from hrkg.executor import WorkerPool
 from hrkg.guard import is_update, query_form
+from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
+from hrkg.service.negotiation import GRAPH, TABULAR
+from hrkg.service.openapi import GRAPH_TYPES, POOLED, TABULAR_TYPES, UPDATE_TOKEN, errors, ok
+from hrkg.service.pages import form_page, respond
+from hrkg.service.workers.pool import WorkerPool
 from hrkg.store import Store
 
 router = APIRouter(tags=["sparql"])
@@ -186,7 +186,7 @@ async def sparql_get(request: Request) -> Response:
 
 
 def _service_description(store: Store, request: Request, fmt: str | None) -> Response:
-    from hrkg.api.describe import rdf_response, service_description
+    from hrkg.service.describe import rdf_response, service_description
 
     endpoint = str(request.url.replace(query=""))
     return rdf_response(service_description(store, endpoint), request, fmt, page=form_page)

@@ -66,7 +66,7 @@ def check_queries(store: Store, qc_dir: Path) -> dict[str, QueryResult]:
 
 def check(store: Store, *, profile: bool = True) -> QualityReport:
     """All gates; ``profile`` adds the OWL 2 DL profile check (needs a JDK)."""
-    from hrkg.profile import owl2_dl_violations
+    from hrkg.quality.profile import owl2_dl_violations
 
     res = store.resources
     graph = store.to_rdflib()

@@ -1,6 +1,6 @@
 """Check an organisation's risk register and mitigation plan against the guide, over HTTP.
 
-The body is parsed and validated on a private copy of the knowledge graph (:func:`hrkg.validate.validate`): nothing
+The body is parsed and validated on a private copy of the knowledge graph (:func:`hrkg.validation.validate`): nothing
 is stored, nothing is fetched (remote JSON-LD contexts and RDF/XML entities are refused, ``owl:imports`` is just a
 triple), and one request never sees another's data. The report is exactly the one ``hrkg validate`` prints.
 """
@@ -13,13 +13,13 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from hrkg.api.deps import PoolDep, SettingsDep, client_of, media_type, read_body
-from hrkg.api.negotiation import choose
-from hrkg.api.openapi import POOLED, errors, ok
-from hrkg.errors import HrkgError
+from hrkg.errors import HrkgError, UnsupportedMediaTypeError
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
-from hrkg.report import MEDIA_TYPES as REPORT_TYPES
-from hrkg.validate import Engine, Severity
+from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
+from hrkg.service.negotiation import choose
+from hrkg.service.openapi import POOLED, errors, ok
+from hrkg.validation.model import Engine, Severity
+from hrkg.validation.render import MEDIA_TYPES as REPORT_TYPES
 
 router = APIRouter(tags=["validation"])
 
@@ -34,12 +34,6 @@ REPORTS: dict[str, str] = {
 ENGINES: dict[str, Engine] = {"fast": "fast", "pyshacl": "pyshacl"}
 SEVERITIES: dict[str, Severity] = {"info": "info", "warning": "warning", "violation": "violation"}
 _T = TypeVar("_T")
-
-
-class UnsupportedMediaTypeError(HrkgError):
-    """A body whose Content-Type is not one of the organisation data formats."""
-
-    http_status = 415
 
 
 def _choice(name: str, value: str, allowed: Mapping[str, _T]) -> _T:

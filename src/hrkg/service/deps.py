@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from hrkg.config import Settings
-from hrkg.executor import WorkerPool
+from hrkg.service.workers.pool import WorkerPool
 from hrkg.store import Store
 
 
