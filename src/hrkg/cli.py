@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from hrkg import __version__
 from hrkg.config import get_settings
 from hrkg.errors import HrkgError, InputError
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    from hrkg.results import Raw
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,7 +154,6 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
       hrkg sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
       hrkg sparql -f my-query.rq --format csv
     """
-    from hrkg.results import serialize
     from hrkg.store import open_store
 
     if (query is None) == (query_file is None):
@@ -159,8 +164,35 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
         except OSError as exc:
             raise InputError(f"cannot read the query file: {exc.strerror}", source=str(query_file)) from None
     assert query is not None
-    result = open_store(store_url).query(query)
-    click.echo(serialize(result, fmt), nl=False)
+    _write_out(open_store(store_url).evaluate(query), fmt)
+
+
+class _LastByte(io.RawIOBase):
+    """Standard output that remembers whether what was written ended a line."""
+
+    def __init__(self) -> None:
+        self.ended = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Buffer, /) -> int:
+        view = memoryview(data).cast("B")
+        if view.nbytes:
+            sys.stdout.buffer.write(view)
+            self.ended = view[-1] == 0x0A
+        return view.nbytes
+
+
+def _write_out(raw: Raw, fmt: str) -> None:
+    """A query's answer on standard output, through the one results serialiser, ending with a newline."""
+    from hrkg.results import write
+
+    out = _LastByte()
+    write(raw, out, fmt)  # type: ignore[arg-type]
+    if not out.ended:
+        sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -198,7 +230,6 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str
       hrkg query recommend -p role=deployer -p right=privacy -p attribution=cause
     """
     from hrkg.queries import QueryLibrary
-    from hrkg.results import serialize
     from hrkg.store import open_store
 
     library = QueryLibrary(open_store(store_url))
@@ -219,8 +250,7 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str
             click.echo(f"      allowed: {allowed}")
         click.echo("\n" + named.text)
         return
-    result = library.run(name, _parse_params(pairs))
-    click.echo(serialize(result, fmt), nl=False)
+    _write_out(library.evaluate(name, _parse_params(pairs)), fmt)
 
 
 @main.command()
@@ -342,7 +372,7 @@ def check(no_profile: bool, store_url: str) -> None:
     """
     from hrkg.namespaces import shorten
     from hrkg.quality.gates import check as run_check
-    from hrkg.results import serialize
+    from hrkg.results import table
     from hrkg.store import open_store
 
     store = open_store(store_url)
@@ -357,7 +387,7 @@ def check(no_profile: bool, store_url: str) -> None:
     for name, result in report.query_findings.items():
         click.echo(f"{name}: {len(result.rows)} row(s)")
         if result.rows:
-            click.echo(serialize(result, "table"))
+            click.echo(table(result))
     click.echo(f"triples: {len(store)}; quality gates {'passed' if report.ok else 'FAILED'}")
     if not report.ok:
         sys.exit(1)
@@ -385,15 +415,18 @@ def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> No
         for path in export_docs(docs_dir):
             click.echo(f"wrote {path}")
     if graph_file is not None:
+        from hrkg.formats import GRAPH_OFFERS
         from hrkg.store import open_store
 
-        formats = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
-        if graph_file.suffix not in formats:
-            raise HrkgError(f"unknown graph file suffix {graph_file.suffix!r}", hint="use .ttl, .nt, .jsonld or .rdf")
+        suffixes = GRAPH_OFFERS.by_suffix()
+        if graph_file.suffix not in suffixes:
+            raise HrkgError(
+                f"unknown graph file suffix {graph_file.suffix!r}", hint="use one of " + ", ".join(suffixes)
+            )
         graph = open_store(store_url).to_rdflib()
         from hrkg.namespaces import PREFIXES
 
         for prefix, ns in PREFIXES.items():
             graph.bind(prefix, ns)
-        graph.serialize(graph_file, format=formats[graph_file.suffix])
+        graph.serialize(graph_file, format=str(GRAPH_OFFERS[suffixes[graph_file.suffix]].rdflib))
         click.echo(f"wrote {graph_file} ({len(graph)} triples)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 
 from hrkg.errors import InputError, ParameterError, UnknownQueryError
@@ -192,8 +193,15 @@ class QueryLibrary:
         return bound
 
     def run(self, name: str, params: Mapping[str, str] | None = None) -> QueryResult:
+        """The named query's answer, read completely."""
+        return QueryResult.of(self.evaluate(name, params))
+
+    def evaluate(
+        self, name: str, params: Mapping[str, str] | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """The named query's answer as the engine's lazy result (for :func:`hrkg.results.write`)."""
         query = self.get(name)
-        return self.store.query(query.text, bindings=self.resolve(query, params or {}))
+        return self.store.evaluate(query.text, bindings=self.resolve(query, params or {}))
 
 
 def _preview(values: list[str], limit: int = 60) -> str:

@@ -1,4 +1,4 @@
-"""Render a :class:`~hrkg.store.QueryResult` in the formats users ask for.
+"""Query results in the formats users ask for, through one serialiser (:func:`write`) for the CLI and the service.
 
 SELECT/ASK: ``table`` (for people), ``json``/``xml``/``csv``/``tsv`` (SPARQL 1.1 Query Results formats).
 CONSTRUCT/DESCRIBE: ``turtle``, ``ntriples``, ``jsonld``, ``rdfxml`` (and ``table``, one triple a row).
@@ -6,55 +6,26 @@ CONSTRUCT/DESCRIBE: ``turtle``, ``ntriples``, ``jsonld``, ``rdfxml`` (and ``tabl
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from typing import IO
 
 import pyoxigraph as ox
 
 from hrkg.errors import HrkgError
+from hrkg.formats import GRAPH_RESULTS, TABULAR_RESULTS
 from hrkg.namespaces import PREFIXES, shorten
 from hrkg.store import QueryResult, Term
 
-TABULAR = ("table", "json", "xml", "csv", "tsv")
-GRAPH = ("turtle", "ntriples", "jsonld", "rdfxml", "table")
-MEDIA_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "table": "text/plain; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
+TABULAR = tuple(TABULAR_RESULTS)
+GRAPH = tuple(GRAPH_RESULTS)
+#: result format name -> Content-Type
+MEDIA_TYPES = {name: use.content_type(name) for use in (TABULAR_RESULTS, GRAPH_RESULTS) for name in use}
+#: RDF result format name -> pyoxigraph's format
+RDF_FORMATS = {name: GRAPH_RESULTS[name].rdf for name in GRAPH_RESULTS if GRAPH_RESULTS[name].rdf is not None}
+#: SPARQL results format name -> pyoxigraph's format
+RESULTS_FORMATS = {
+    name: TABULAR_RESULTS[name].results for name in TABULAR_RESULTS if TABULAR_RESULTS[name].results is not None
 }
-#: our RDF format names -> pyoxigraph's
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-def _json_term(term: Term) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
 
 
 def _plain(term: Term) -> str:
@@ -92,79 +63,49 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def serialize(result: QueryResult, fmt: str) -> str:
-    """The result as text in ``fmt``; raises :class:`HrkgError` for a format that does not fit the query form."""
+Raw = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def kind_of(raw: Raw) -> str:
+    """``select``, ``ask`` or ``graph``."""
+    return "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
+
+
+def fits(kind: str, fmt: str) -> bool:
+    """Whether result format ``fmt`` can carry a result of ``kind``."""
+    return fmt in (GRAPH if kind == "graph" else TABULAR)
+
+
+def write(raw: Raw, sink: IO[bytes], fmt: str) -> None:
+    """The one serialiser of query results (the command line and the service): the engine's lazy result written to
+    ``sink`` in ``fmt`` as it is computed (pyoxigraph's serialisers), or a text table for people.
+
+    Raises :class:`HrkgError` for a format that does not fit the query form."""
+    kind = kind_of(raw)
+    if not fits(kind, fmt):
+        form, allowed = ("a CONSTRUCT/DESCRIBE", GRAPH) if kind == "graph" else ("a SELECT/ASK", TABULAR)
+        raise HrkgError(f"format {fmt!r} does not fit {form} result", hint="use one of: " + ", ".join(allowed))
+    if fmt == "table":
+        sink.write(table(QueryResult.of(raw)).encode("utf-8"))
+    elif isinstance(raw, ox.QueryTriples):
+        ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "turtle" else None)
+    else:
+        raw.serialize(sink, format=RESULTS_FORMATS[fmt])
+
+
+def serialize(raw: Raw, fmt: str) -> str:
+    """:func:`write` into a string."""
+    sink = io.BytesIO()
+    write(raw, sink, fmt)
+    return sink.getvalue().decode("utf-8")
+
+
+def table(result: QueryResult) -> str:
+    """A text table for people: IRIs shortened with the known prefixes, one triple a row for graphs."""
     if result.kind == "graph":
-        if fmt not in GRAPH:
-            raise HrkgError(
-                f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result",
-                hint="use one of: " + ", ".join(GRAPH),
-            )
-        if fmt == "table":
-            rows = [[_human(t.subject), _human(t.predicate), _human(t.object)] for t in result.triples]
-            return _table(["subject", "predicate", "object"], rows)
-        kwargs: dict[str, Any] = {}
-        if fmt == "turtle":
-            kwargs["prefixes"] = PREFIXES
-        data = ox.serialize(result.triples, format=RDF_FORMATS[fmt], **kwargs)
-        return data.decode("utf-8") if data else ""
-    if fmt not in TABULAR:
-        raise HrkgError(f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR))
+        rows = [[_human(t.subject), _human(t.predicate), _human(t.object)] for t in result.triples]
+        return _table(["subject", "predicate", "object"], rows)
     if result.kind == "ask":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
-        if fmt == "xml":
-            return (
-                '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{str(result.boolean).lower()}</boolean></sparql>\n"
-            )
         return ("true" if result.boolean else "false") + "\n"
-    if fmt == "json":
-        doc = {
-            "head": {"vars": result.variables},
-            "results": {"bindings": [{k: _json_term(v) for k, v in row.items()} for row in result.rows]},
-        }
-        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-    if fmt == "xml":
-        return _xml(result)
-    if fmt in ("csv", "tsv"):
-        buf = io.StringIO()
-        if fmt == "csv":
-            writer = csv.writer(buf, lineterminator="\r\n")
-            writer.writerow(result.variables)
-            for row in result.rows:
-                writer.writerow([_plain(row[v]) if v in row else "" for v in result.variables])
-        else:
-            buf.write("\t".join("?" + v for v in result.variables) + "\n")
-            for row in result.rows:
-                buf.write("\t".join(str(row[v]) if v in row else "" for v in result.variables) + "\n")
-        return buf.getvalue()
     rows = [[_human(row[v]) if v in row else "" for v in result.variables] for row in result.rows]
     return _table(result.variables, rows)
-
-
-def _xml(result: QueryResult) -> str:
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
-    out += ["</head>", "<results>"]
-    for row in result.rows:
-        out.append("<result>")
-        for name, term in row.items():
-            if isinstance(term, ox.NamedNode):
-                value = f"<uri>{escape(term.value)}</uri>"
-            elif isinstance(term, ox.BlankNode):
-                value = f"<bnode>{escape(term.value)}</bnode>"
-            elif isinstance(term, ox.Literal):
-                if term.language:
-                    attr = f" xml:lang={quoteattr(term.language)}"
-                elif term.datatype.value not in (_XSD_STRING, _RDF_LANGSTRING):
-                    attr = f" datatype={quoteattr(term.datatype.value)}"
-                else:
-                    attr = ""
-                value = f"<literal{attr}>{escape(term.value)}</literal>"
-            else:
-                value = f"<literal>{escape(str(term))}</literal>"
-            out.append(f"<binding name={quoteattr(name)}>{value}</binding>")
-        out.append("</result>")
-    out += ["</results>", "</sparql>"]
-    return "\n".join(out) + "\n"

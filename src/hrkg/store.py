@@ -25,6 +25,7 @@ import rdflib
 
 from hrkg.binding import BindingValue, bind
 from hrkg.errors import InputError, QuerySyntaxError, StoreError
+from hrkg.formats import STORE_FILES
 from hrkg.guard import check_query, check_update
 from hrkg.namespaces import GRAPH, HRKG
 from hrkg.resources import Resources, resources
@@ -36,14 +37,10 @@ _DIGEST = ox.NamedNode(str(HRKG) + "sourceDigest")
 _SUPPORTED = "`memory:` or `oxigraph:PATH`"
 T = TypeVar("T")
 
+#: file suffix -> the RDF syntax the knowledge graph's own files are read in
 _FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
+    suffix: STORE_FILES[name].rdf  # type: ignore[misc]
+    for suffix, name in STORE_FILES.by_suffix().items()
 }
 
 

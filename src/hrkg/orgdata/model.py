@@ -7,13 +7,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Node, URIRef
 
+from hrkg.formats import ORGANISATION_DATA
 from hrkg.namespaces import HRKG_BASE, PREFIXES
 from hrkg.orgdata._yaml import _Locator
 
@@ -35,55 +36,15 @@ DEFAULT_ORG_ID = "unnamed"
 Format = Literal["yaml", "json", "jsonld", "turtle", "ntriples", "nquads", "trig", "rdfxml"]
 
 
-SUFFIXES: dict[str, Format] = {
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".json": "json",
-    ".jsonld": "jsonld",
-    ".ttl": "turtle",
-    ".nt": "ntriples",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".rdf": "rdfxml",
-    ".owl": "rdfxml",
-}
-
-
-MEDIA_TYPES: dict[str, Format] = {
-    "application/yaml": "yaml",
-    "application/x-yaml": "yaml",
-    "text/yaml": "yaml",
-    "text/x-yaml": "yaml",
-    "application/json": "json",
-    "application/ld+json": "jsonld",
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-    "application/rdf+xml": "rdfxml",
-}
-
-
+#: file suffix -> format, and media type -> format (from :mod:`hrkg.formats`)
+SUFFIXES: dict[str, Format] = cast(dict[str, Format], ORGANISATION_DATA.by_suffix())
+MEDIA_TYPES: dict[str, Format] = cast(dict[str, Format], ORGANISATION_DATA.offers())
 _OX_FORMATS: dict[Format, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdfxml": ox.RdfFormat.RDF_XML,
+    cast(Format, name): rdf
+    for name in ORGANISATION_DATA
+    if name != "jsonld" and (rdf := ORGANISATION_DATA[name].rdf) is not None  # JSON-LD: through the context guard
 }
-
-
-_FORMAT_NAMES: dict[Format, str] = {
-    "yaml": "YAML",
-    "json": "JSON",
-    "jsonld": "JSON-LD",
-    "turtle": "Turtle",
-    "ntriples": "N-Triples",
-    "nquads": "N-Quads",
-    "trig": "TriG",
-    "rdfxml": "RDF/XML",
-}
+_FORMAT_NAMES: dict[Format, str] = {cast(Format, name): ORGANISATION_DATA.label(name) for name in ORGANISATION_DATA}
 
 
 _RDF_TYPE = rdflib.RDF.type

@@ -22,9 +22,9 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from hrkg.formats import GRAPH_OFFERS, PAGE, TABULAR_RESULTS
 from hrkg.namespaces import HRKG, HRKG_BASE, PREFIXES, shorten
-from hrkg.results import MEDIA_TYPES, RDF_FORMATS
-from hrkg.service.negotiation import GRAPH, choose
+from hrkg.service.negotiation import choose
 from hrkg.store import Store, Term, lexical
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -57,20 +57,13 @@ LINKSET_MARKER = "/graph/links/"
 #: prefixes for Turtle output: the project's own plus the vocabularies of the descriptions
 TURTLE_PREFIXES: dict[str, str] = {**PREFIXES, "void": VOID, "sd": SD, "formats": FORMATS, "foaf": FOAF}
 #: media type -> format for RDF representations, Turtle first (the answer to ``*/*``)
-RDF_OFFERS: dict[str, str] = {**{m: f for m, f in GRAPH.items() if f != "html"}, "application/json": "jsonld"}
-HTML_OFFERS: dict[str, str] = {"text/html": "html", "application/xhtml+xml": "html"}
+RDF_OFFERS: dict[str, str] = {**GRAPH_OFFERS.offers(), "application/json": "jsonld"}
+HTML_OFFERS: dict[str, str] = PAGE.offers()
 #: the formats the service answers in (SPARQL results and RDF), as W3C format IRIs
-_RESULT_FORMATS = (
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_CSV",
-    "SPARQL_Results_TSV",
-    "Turtle",
-    "N-Triples",
-    "JSON-LD",
-    "RDF_XML",
+_RESULT_FORMATS = tuple(
+    str(use[name].iri) for use in (TABULAR_RESULTS, GRAPH_OFFERS) for name in use if use[name].iri is not None
 )
-_RDF_SYNTAXES = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+_RDF_SYNTAXES = tuple(str(GRAPH_OFFERS[name].iri) for name in GRAPH_OFFERS)
 
 
 def _iri(value: str) -> ox.NamedNode:
@@ -151,7 +144,7 @@ def service_description(store: Store, endpoint_url: str) -> list[ox.Triple]:
         ox.Triple(service, sd("endpoint"), _iri(endpoint_url)),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        *(ox.Triple(service, sd("resultFormat"), _iri(FORMATS + f)) for f in _RESULT_FORMATS),
+        *(ox.Triple(service, sd("resultFormat"), _iri(f)) for f in _RESULT_FORMATS),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default),
@@ -258,7 +251,7 @@ def void_description(store: Store, base_url: str) -> list[ox.Triple]:
         ox.Triple(dataset, void("distinctSubjects"), _int(stats["subjects"])),
         ox.Triple(dataset, void("distinctObjects"), _int(stats["objects"])),
         ox.Triple(dataset, void("entities"), _int(facts.entities)),
-        *(ox.Triple(dataset, void("feature"), _iri(FORMATS + f)) for f in _RDF_SYNTAXES),
+        *(ox.Triple(dataset, void("feature"), _iri(f)) for f in _RDF_SYNTAXES),
         *(ox.Triple(dataset, void("vocabulary"), _iri(v)) for v in facts.vocabularies),
         *(ox.Triple(dataset, void("exampleResource"), _iri(e)) for e in facts.examples),
     ]
@@ -456,7 +449,7 @@ def serialize_rdf(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     ordered = sorted(triples, key=_order)
     if fmt == "turtle":
         return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=turtle_prefixes(ordered)) or b""
-    return ox.serialize(ordered, format=RDF_FORMATS[fmt]) or b""
+    return ox.serialize(ordered, format=GRAPH_OFFERS[fmt].rdf) or b""
 
 
 def not_acceptable(offers: Mapping[str, str]) -> PlainTextResponse:
@@ -488,7 +481,7 @@ def rdf_response(
     headers = {"Vary": "Accept"}
     if chosen == "html" and page is not None:
         return HTMLResponse(page(), headers=headers)
-    return Response(serialize_rdf(triples, chosen), media_type=MEDIA_TYPES[chosen], headers=headers)
+    return Response(serialize_rdf(triples, chosen), media_type=GRAPH_OFFERS.content_type(chosen), headers=headers)
 
 
 def not_found(request: Request, title: str, message: str, links: Sequence[tuple[str, str]] = ()) -> Response:

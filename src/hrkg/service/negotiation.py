@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-#: media type -> result format name, per query form, in server preference order
-TABULAR: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/plain": "table",
-    "text/html": "html",  # last: only browsers ask for it, and they get a page
-}
-GRAPH: dict[str, str] = {
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "text/plain": "ntriples",
-    "text/html": "html",
-}
+from hrkg.formats import GRAPH_OFFERS, PAGE, TABULAR_RESULTS
+
+#: media type -> result format name, per query form, in server preference order (from :mod:`hrkg.formats`); a page
+#: for browsers comes last: only browsers ask for it
+TABULAR: dict[str, str] = {**TABULAR_RESULTS.offers(), **PAGE.offers()}
+GRAPH: dict[str, str] = {**GRAPH_OFFERS.offers(), **PAGE.offers()}
 
 
 def negotiate(accept: str, offers: Mapping[str, str]) -> str | None:

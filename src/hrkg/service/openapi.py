@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hrkg.service.negotiation import GRAPH, TABULAR
+from hrkg.formats import GRAPH_OFFERS, PAGE, TABULAR_RESULTS
 
 Schema = dict[str, Any]
 OpenApiResponse = dict[str, Any]
@@ -45,8 +45,8 @@ _TEXT: Schema = {"type": "string"}
 
 #: what SELECT/ASK and CONSTRUCT/DESCRIBE answer in, as served (the aliases application/json and application/xml
 #: are answered as SPARQL JSON and XML)
-TABULAR_TYPES = tuple(dict.fromkeys(m for m in TABULAR if m not in ("application/json", "application/xml")))
-GRAPH_TYPES = tuple(dict.fromkeys(m for m in GRAPH if m != "text/plain"))
+TABULAR_TYPES = (*TABULAR_RESULTS.offers(aliases=False), *PAGE.offers(aliases=False))
+GRAPH_TYPES = (*GRAPH_OFFERS.offers(aliases=False), *PAGE.offers(aliases=False))
 RDF_TYPES = tuple(m for m in GRAPH_TYPES if m != "text/html")
 
 RETRY_AFTER = {

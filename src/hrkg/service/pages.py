@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from hrkg.binding import BindingValue
+from hrkg.formats import GRAPH_OFFERS, TABULAR_RESULTS
 from hrkg.results import MEDIA_TYPES
 from hrkg.service.deps import client_of
 from hrkg.service.describe import html_page, term_html
@@ -27,8 +28,8 @@ _VARY = {"Vary": "Accept"}
 #: what the worker is asked for when the client wants a page
 WORKER_FORMAT = {"select": "json", "ask": "json", "graph": "ntriples"}
 _DOWNLOADS = {
-    "select": (("csv", "CSV"), ("tsv", "TSV"), ("json", "SPARQL JSON"), ("xml", "SPARQL XML")),
-    "graph": (("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML"), ("ntriples", "N-Triples")),
+    "select": tuple((name, TABULAR_RESULTS.label(name)) for name in ("csv", "tsv", "json", "xml")),
+    "graph": tuple((name, GRAPH_OFFERS.label(name)) for name in ("turtle", "jsonld", "rdfxml", "ntriples")),
 }
 _EXAMPLES = (
     (

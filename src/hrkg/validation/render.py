@@ -10,17 +10,13 @@ from itertools import groupby
 import rdflib
 from rdflib.namespace import RDF, SH, XSD
 
+from hrkg.formats import REPORTS
 from hrkg.namespaces import HRKG
 from hrkg.validation.model import SEVERITY_ORDER, Finding, Report
 
 FORMATS = ("text", "json", "turtle", "markdown", "html")
-MEDIA_TYPES = {
-    "text": "text/plain; charset=utf-8",
-    "json": "application/json",
-    "turtle": "text/turtle; charset=utf-8",
-    "markdown": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-}
+#: report format -> Content-Type
+MEDIA_TYPES = {name: REPORTS.content_type(name) for name in FORMATS}
 _HEADINGS = {"violation": "VIOLATION", "warning": "WARNING", "info": "NOTE"}
 _SHOWN_SUGGESTIONS = 6
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from hrkg.errors import HrkgError, UnsupportedMediaTypeError
+from hrkg.formats import REPORTS as REPORT_FORMATS
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
 from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.service.negotiation import choose
@@ -24,13 +25,7 @@ from hrkg.validation.render import MEDIA_TYPES as REPORT_TYPES
 router = APIRouter(tags=["validation"])
 
 #: report formats by media type, in server preference order (the first is the default)
-REPORTS: dict[str, str] = {
-    "application/json": "json",
-    "text/turtle": "turtle",
-    "text/markdown": "markdown",
-    "text/html": "html",
-    "text/plain": "text",
-}
+REPORTS: dict[str, str] = REPORT_FORMATS.offers(aliases=False)
 ENGINES: dict[str, Engine] = {"fast": "fast", "pyshacl": "pyshacl"}
 SEVERITIES: dict[str, Severity] = {"info": "info", "warning": "warning", "violation": "violation"}
 _T = TypeVar("_T")

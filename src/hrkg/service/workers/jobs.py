@@ -9,24 +9,13 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import pyoxigraph as ox
-
 from hrkg.errors import HrkgError, QueryStoppedError, RemoteEndpointError, ResultTooLargeError
 from hrkg.guard import read
-from hrkg.namespaces import PREFIXES
-from hrkg.results import RDF_FORMATS, serialize
-from hrkg.store import QueryResult, Store
+from hrkg.results import fits, kind_of, write
+from hrkg.store import Store
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
-
-
-_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
 
 
 #: the format used when the requested one does not fit the result's form
@@ -186,21 +175,11 @@ def _service_errors(sparql: str, services: Collection[str]) -> Iterator[None]:
 
 def _execute(store: Store, job: Job, *, services: Collection[str], max_bytes: int) -> Answer:
     raw = store.evaluate(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, services=services)
-    kind = "ask" if isinstance(raw, ox.QueryBoolean) else "select" if isinstance(raw, ox.QuerySolutions) else "graph"
-    fmt = job.fmt
-    fits = RDF_FORMATS if kind == "graph" else _RESULT_FORMATS
-    if fmt not in fits and fmt != "table":
-        fmt = _FALLBACK[kind]
+    kind = kind_of(raw)
+    fmt = job.fmt if fits(kind, job.fmt) else _FALLBACK[kind]
     sink = _Bounded(max_bytes)
     try:
-        if fmt == "table":
-            sink.write(serialize(QueryResult.of(raw), "table").encode("utf-8"))
-        elif isinstance(raw, ox.QueryBoolean | ox.QuerySolutions):
-            raw.serialize(sink, format=_RESULT_FORMATS[fmt])
-        elif fmt == "turtle":
-            ox.serialize(raw, sink, format=RDF_FORMATS[fmt], prefixes=PREFIXES)
-        else:
-            ox.serialize(raw, sink, format=RDF_FORMATS[fmt])
+        write(raw, sink, fmt)
     except OSError:  # results are computed while they are written: errors surface here
         if sink.exceeded:
             raise _too_large(max_bytes) from None
