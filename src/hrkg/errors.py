@@ -136,3 +136,10 @@ class SandboxError(HrkgError):
     """The network sandbox cannot be installed on this system."""
 
     http_status = 500
+
+
+class ResourceError(HrkgError):
+    """hrkg's own files (ontology, shapes, queries, data) are broken or missing: a fault of the installation, not of
+    the user's input."""
+
+    http_status = 500

@@ -1,44 +1,67 @@
 """The fast engine: each shape's SPARQL constraint evaluated once for all focus nodes on an in-memory Oxigraph
 store. ``$this`` becomes a variable joined with the shape's target class, and ``FILTER NOT EXISTS`` becomes ``MINUS``
-(the shapes are written so that the two are equivalent; tests require identical findings from both engines)."""
+(see :func:`setwise_query`; tests require identical findings from both engines)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF
 
-from hrkg.binding import where_brace
-from hrkg.errors import HrkgError
+from hrkg.errors import ResourceError
 from hrkg.orgdata import OrgData
+from hrkg.sparql.lexer import LexError, tokenize
 from hrkg.store import Store
 from hrkg.validation._messages import lexical, render_message
 from hrkg.validation.rules import Rule
 
-_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS", re.IGNORECASE)
-
-
-_THIS = re.compile(r"\$this\b")
-
-
 _TARGET = "hrkgTarget"
+
+
+def _shape_error(rule: Rule, what: str) -> ResourceError:
+    return ResourceError(f"shape {rule.shape}: {what}", hint="fix the shape (shapes/ is part of hrkg)")
 
 
 def setwise_query(group: Sequence[Rule]) -> str:
     """One set-wise query for rules that share their SELECT (and so differ only in target class): ``?this`` ranges
-    over the instances of every target class, projected as ``?hrkgTarget`` to tell the rules apart."""
+    over the instances of every target class, projected as ``?hrkgTarget`` to tell the rules apart.
+
+    The rewrite works on the SPARQL tokens of the SELECT (comments, strings and IRIs are never touched): ``$this``
+    becomes ``?this``; each ``FILTER NOT EXISTS`` becomes ``MINUS`` (equivalent under the conditions that
+    tests/test_setwise_rewrite.py checks on every shape); the target class pattern opens the WHERE group."""
     first = group[0]
-    text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", first.select))
-    brace = where_brace(text)
-    if brace < 0:
-        raise HrkgError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
+    text = first.select
+    try:
+        tokens = list(tokenize(text))
+    except LexError as exc:
+        raise _shape_error(first, f"its SELECT is not SPARQL at offset {exc.offset}: {exc}") from None
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text
+    for i, token in enumerate(tokens):
+        end = token.start + len(token.value)
+        if token.type == "VAR2" and token.value[1:] == "this":
+            edits.append((token.start, end, "?this"))
+        elif token.type == "FILTER" and [t.type for t in tokens[i + 1 : i + 3]] == ["NOT", "EXISTS"]:
+            exists = tokens[i + 2]
+            edits.append((token.start, exists.start + len(exists.value), "MINUS"))
+    head = [t.type for t in tokens[:3]]
+    if head != ["SELECT", "DISTINCT", tokens[2].type if len(tokens) > 2 else ""] or tokens[2].value[1:] != "this":
+        raise _shape_error(first, "its SELECT must begin `SELECT DISTINCT $this`")
+    this = tokens[2]
+    edits.append((this.start + len(this.value), this.start + len(this.value), f" ?{_TARGET}"))
+    brace = next((t for t in tokens if t.type == "LBRACE"), None)
+    if brace is None:
+        raise _shape_error(first, "its SELECT has no WHERE group")
     targets = " ".join(f"<{r.target}>" for r in group)
     pattern = f" VALUES ?{_TARGET} {{ {targets} }} ?this <{RDF.type}> ?{_TARGET} . "
-    head = re.sub(r"SELECT\s+DISTINCT\s+\?this", f"SELECT DISTINCT ?this ?{_TARGET}", text[: brace + 1], count=1)
+    edits.append((brace.start + 1, brace.start + 1, pattern))
+    out, at = [], 0
+    for start, end, replacement in sorted(edits):
+        out += [text[at:start], replacement]
+        at = end
+    out.append(text[at:])
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in first.prefixes)
-    return prologue + head + pattern + text[brace + 1 :]
+    return prologue + "".join(out)
 
 
 def _kg_quads(store: Store) -> list[ox.Quad]:
