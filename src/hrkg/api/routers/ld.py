@@ -109,6 +109,21 @@ def context_alias(store: StoreDep) -> Response:
 
 
 @router.get(
+    "/schema/organisation.schema.json",
+    summary="JSON Schema of organisation data",
+    response_class=Response,
+    responses={200: ok("The JSON Schema (draft 2020-12)", ["application/schema+json"])},
+)
+def organisation_schema(store: StoreDep) -> Response:
+    """The JSON Schema of the YAML/JSON organisation format, for editors (name it in a yaml-language-server
+    modeline) and other tools; its public IRI is https://w3id.org/hrkg/schema/organisation.schema.json."""
+    text = store.memo(
+        "ld:schema", lambda: (store.resources.data / "organisation.schema.json").read_text(encoding="utf-8")
+    )
+    return Response(text, media_type="application/schema+json", headers={"Cache-Control": _CONTEXT_CACHE})
+
+
+@router.get(
     "/ontology",
     summary="The whole ontology",
     response_class=Response,
