@@ -17,7 +17,7 @@ from typing import Any
 from hrkg.namespaces import PREFIXES
 from hrkg.orgdata import context
 from hrkg.orgformat import records
-from hrkg.store import Store, lexical, open_store
+from hrkg.store import Store, open_store
 
 __all__ = ["Catalogue", "Scheme", "Value", "catalogue", "catalogue_markdown", "enum_keys"]
 
@@ -163,8 +163,7 @@ def _read(store: Store) -> Catalogue:
 
     mitigation_ns = schemes["mitigation"].namespace
     raw: dict[str, tuple[set[str], set[str], dict[str, int]]] = {}
-    for row in store.query(_KINDS).rows:
-        text = {k: lexical(v) for k, v in row.items()}
+    for text in store.query(_KINDS).text_rows():
         kind = text["kind"].removeprefix(mitigation_ns)
         categories, roles, steps = raw.setdefault(kind, (set(), set(), {}))
         if "category" in text:

@@ -389,7 +389,11 @@ def check(no_profile: bool, store_url: str) -> None:
 @store_option
 @friendly
 def export(
-    docs_dir: Path | None, graph_file: Path | None, schema_file: Path | None, catalogue_file: Path | None, store_url: str
+    docs_dir: Path | None,
+    graph_file: Path | None,
+    schema_file: Path | None,
+    catalogue_file: Path | None,
+    store_url: str,
 ) -> None:
     """Export generated ontology documentation (HTML), the knowledge graph itself, and the generated files of the
     organisation format (its JSON Schema and its catalogue ids, both read from the knowledge graph)."""

@@ -140,11 +140,17 @@ COLLECTIONS: Mapping[str, Record] = {
             Key("rights", "The rights the impact affects (catalogue ids).", many=True),
             Key("status", "potential (may happen; the default) or actual (has happened)."),
             Key("severity", "How severe the impact is; optional, used to prioritise."),
-            Key("attribution", "How the organisation is connected to the impact: it causes it, contributes to it, "
+            Key(
+                "attribution",
+                "How the organisation is connected to the impact: it causes it, contributes to it, "
                 "is directly linked to it through a business relationship, or is not linked. Optional: the analysis "
-                "is not needed for every risk, but the action rules depend on it."),
-            Key("contributionFactors", "Why the organisation may be contributing (only meaningful with "
-                "attribution contribute).", many=True),
+                "is not needed for every risk, but the action rules depend on it.",
+            ),
+            Key(
+                "contributionFactors",
+                "Why the organisation may be contributing (only meaningful with attribution contribute).",
+                many=True,
+            ),
             Key("leverage", "The leverage assessment (for a contribution or a direct link).", record=LEVERAGE),
             Key("deferred", "Set when the impact is prioritised for later by severity.", record=DEFERRAL),
         ),
@@ -157,22 +163,38 @@ COLLECTIONS: Mapping[str, Record] = {
             Key("id", _ID),
             Key("name", "What the measure is."),
             Key("description", _DESCRIPTION),
-            Key("kind", "The catalogue mitigation this measure is an instance of, if any; kinds with section 4 "
-                "integration steps are checked by hrba-integration-steps."),
-            Key("category", "The type of measure. Relying only on technical-product and policy measures is "
-                "reported by category-breadth."),
-            Key("addresses", "Local ids of the impacts the measure acts on; its actions count for each of them.",
-                many=True),
-            Key("actions", "What the measure does about those impacts. remedy makes it a remedy provision; "
-                "use-leverage uses leverage.", many=True),
+            Key(
+                "kind",
+                "The catalogue mitigation this measure is an instance of, if any; kinds with section 4 "
+                "integration steps are checked by hrba-integration-steps.",
+            ),
+            Key(
+                "category",
+                "The type of measure. Relying only on technical-product and policy measures is "
+                "reported by category-breadth.",
+            ),
+            Key(
+                "addresses",
+                "Local ids of the impacts the measure acts on; its actions count for each of them.",
+                many=True,
+            ),
+            Key(
+                "actions",
+                "What the measure does about those impacts. remedy makes it a remedy provision; "
+                "use-leverage uses leverage.",
+                many=True,
+            ),
             Key("status", "planned (the default) or implemented; planned measures count for the action rules."),
             Key("owner", "Who is responsible for the measure; free text."),
             Key("indicators", "How the measure's effectiveness is tracked.", many=True, record=INDICATOR),
             Key("risksAssessed", "Whether the measure's own risks to rights were considered (missing means not)."),
-            Key("introducesRisks", "Local ids of impacts (listed in impacts) the measure may itself cause.",
-                many=True),
-            Key("integrationSteps", "The section 4 steps for integrating a human rights-based approach into this "
-                "kind of measure that have been done (catalogue ids).", many=True),
+            Key("introducesRisks", "Local ids of impacts (listed in impacts) the measure may itself cause.", many=True),
+            Key(
+                "integrationSteps",
+                "The section 4 steps for integrating a human rights-based approach into this "
+                "kind of measure that have been done (catalogue ids).",
+                many=True,
+            ),
         ),
     ),
     "remedies": Record(

@@ -96,8 +96,11 @@ EXAMPLES: dict[str, Example] = {
         category="process",
         actions=("prevent", "use-leverage"),
         owner="Sales compliance",
-        indicator=("applicants' complaints about screening, through customers and directly", "qualitative",
-                   "affected-stakeholders"),  # fmt: skip
+        indicator=(
+            "applicants' complaints about screening, through customers and directly",
+            "qualitative",
+            "affected-stakeholders",
+        ),
         remedy="Applicants can ask for a human review of a screening decision, through the customer or directly",
     ),
     "deployer": Example(
@@ -131,7 +134,7 @@ class LazyChoice(click.Choice[str]):
         self._loaded: tuple[str, ...] | None = None
         super().__init__((), case_sensitive=True)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         if self._loaded is None:
             self._loaded = tuple(self._load())
@@ -156,8 +159,10 @@ def roles() -> tuple[str, ...]:
 def _q(value: str) -> str:
     """A YAML scalar: plain where that reads back as the same text, else double-quoted (JSON's quoting is YAML's)."""
     plain = value and value == value.strip() and not any(c in value for c in ":#,[]{}&*!|>'\"%@`") and value[0] != "-"
-    return value if plain and value.lower() not in ("yes", "no", "true", "false", "on", "off", "null", "~") else (
-        json.dumps(value, ensure_ascii=False)
+    return (
+        value
+        if plain and value.lower() not in ("yes", "no", "true", "false", "on", "off", "null", "~")
+        else (json.dumps(value, ensure_ascii=False))
     )
 
 
@@ -257,10 +262,20 @@ def starter_register(role: str, *, cat: Catalogue | None = None) -> str:
                 inner = f"{path}.{key.name}" + ("[]" if key.many else "")
                 for i, nested_key in enumerate(key.record.keys):
                     item = key.many and i == 0
-                    w.key(key.record, inner, nested_key, nested_values.get(nested_key.name), 8 if key.many else 6,
-                          first=item)  # fmt: skip
+                    w.key(
+                        key.record,
+                        inner,
+                        nested_key,
+                        nested_values.get(nested_key.name),
+                        8 if key.many else 6,
+                        first=item,
+                    )
             else:
                 w.key(record, path, key, record_values.get(key.name), 4, first=first)
+                if key.record is not None:  # not in the example: what its keys would be
+                    inner = f"{path}.{key.name}" + ("[]" if key.many else "")
+                    for sub in key.record.keys:
+                        w.comment(f"  {sub.name}: {sub.description}{w.allowed(inner, sub.name)}", 4, hang=4)
             first = False
         return record
 
@@ -310,7 +325,9 @@ def starter_register(role: str, *, cat: Catalogue | None = None) -> str:
     if steps:
         w.comment("Keep in integrationSteps only the steps you have done.", 4)
     w.blank()
-    collection("remedies", {"id": "r1", "name": None, "description": None, "for": _flow(["i1"]), "mechanism": _q(ex.remedy)})
+    collection(
+        "remedies", {"id": "r1", "name": None, "description": None, "for": _flow(["i1"]), "mechanism": _q(ex.remedy)}
+    )
     w.blank()
     collection("riskAcceptances", None)
     _template(w, "riskAcceptances", {"id": "a1", "impact": "i1", "basis": "tolerance", "rationale": '"..."'})
@@ -333,9 +350,7 @@ def starter_register(role: str, *, cat: Catalogue | None = None) -> str:
     return "\n".join(w.lines) + "\n"
 
 
-def _template(
-    w: _Writer, name: str, values: dict[str, str], nested: dict[str, str] | None = None
-) -> None:
+def _template(w: _Writer, name: str, values: dict[str, str], nested: dict[str, str] | None = None) -> None:
     """A commented-out record of an empty collection: what each key means, then the record to copy."""
     from hrkg.orgformat import COLLECTIONS
 
@@ -349,8 +364,8 @@ def _template(
             for sub in key.record.keys:
                 w.comment(f"    {sub.name}: {sub.description}{w.allowed(inner, sub.name)}", hang=6)
     lines = []
-    for i, (key, value) in enumerate(values.items()):
-        lines.append(("  - " if i == 0 else "    ") + (f"{key}:" if value == "" else f"{key}: {value}"))
+    for i, (name_, value) in enumerate(values.items()):
+        lines.append(("  - " if i == 0 else "    ") + (f"{name_}:" if value == "" else f"{name_}: {value}"))
         if value == "" and nested:
             lines += [f"      {k}: {v}" for k, v in nested.items()]
     w.lines += [f"# {line}" for line in lines]
