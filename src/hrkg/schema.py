@@ -123,8 +123,9 @@ def organisation_schema(cat: Catalogue | None = None) -> dict[str, Any]:
             "characters) or a full IRI such as https://example.org/acme. Anything else is refused.",
             "anyOf": [
                 {"type": "string", "pattern": r"^\s*$"},
-                {"type": "string", "pattern": SLUG.replace("^", r"^\s*", 1).replace("$", r"\s*$")},
-                {"type": "string", "pattern": FULL_IRI.replace("^", r"^\s*", 1)[:-1] + r"\s*$"},
+                # the parser strips the id first; ECMA-262 (unicode mode) refuses the needless escape of '"'
+                {"type": "string", "pattern": r"^\s*" + SLUG[1:-1] + r"\s*$"},
+                {"type": "string", "pattern": r"^\s*" + FULL_IRI[1:-1].replace('\\"', '"') + r"\s*$"},
                 {"type": "integer", "minimum": 0},
             ],
         },
