@@ -1,4 +1,4 @@
-"""What the ontology says about the guide's concepts (DESIGN.md section 2), checked row by row."""
+"""What the ontology says about the guide's concepts (the guide, as ontology/README.md maps it), checked row by row."""
 
 from __future__ import annotations
 

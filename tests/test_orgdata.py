@@ -1,6 +1,6 @@
 """Organisation data -> RDF (hrkg.orgdata): the section 3 format through the bundled JSON-LD context.
 
-The complete DESIGN.md section 3 example is the main fixture (tests/fixtures/orgdata/example.*): its YAML, JSON and
+The complete example of docs/organisation-data.md is the main fixture (tests/fixtures/orgdata/example.*): its YAML, JSON and
 hand-written Turtle must give the same graph, and the triples of each kind of node are asserted exactly.
 """
 
@@ -430,7 +430,7 @@ def test_wrong_json_types_do_not_crash() -> None:
 
 
 def test_empty_nested_mappings_make_no_node() -> None:
-    """`counterbalancing: {}` is no assessment (DESIGN.md section 4); likewise empty leverage, deferral, indicator."""
+    """`counterbalancing: {}` is no assessment (docs/rules.md); likewise empty leverage, deferral, indicator."""
     org = yaml_org(
         "organisation: {id: acme}\n"
         "impacts: [{id: i1, leverage: {}, deferred: {rationale: null}}]\n"

@@ -1,4 +1,4 @@
-"""The rights catalogue and the instrument articles that define the rights (DESIGN.md sections 2 and 4)."""
+"""The rights catalogue and the instrument articles that define the rights (docs/catalogue.md and docs/rules.md)."""
 
 from __future__ import annotations
 

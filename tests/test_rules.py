@@ -1,4 +1,4 @@
-"""The rule catalogue (DESIGN.md section 4) as SHACL shapes (shapes/*.ttl), checked case by case.
+"""The rule catalogue (docs/rules.md) as SHACL shapes (shapes/*.ttl), checked case by case.
 
 Every file tests/fixtures/rules/<rule-id>/<case>.yaml is a minimal organisation in the section 3 format with two extra
 top-level keys (orgdata ignores them): ``expect``, findings that must be present ({rule, severity, focus, value?}),
@@ -33,7 +33,7 @@ SHAPES = resources().shapes
 HRKG = rdflib.Namespace("https://w3id.org/hrkg#")
 SHAPE_BASE = "https://w3id.org/hrkg/shapes/"
 
-#: DESIGN.md section 4: rule id -> severities (two for the rule whose severity depends on the impact's status)
+#: docs/rules.md: rule id -> severities (two for the rule whose severity depends on the impact's status)
 CATALOGUE: dict[str, set[str]] = {
     "cause-requires-cease-or-prevent": {"violation"},
     "cause-requires-remedy": {"violation"},
@@ -91,7 +91,7 @@ class Seen:
     value: str | None
 
     def key(self) -> tuple[str, str, str, str]:
-        """One finding per rule and focus, per bad value for unknown-reference (DESIGN.md section 4)."""
+        """One finding per rule and focus, per bad value for unknown-reference (docs/rules.md)."""
         return (self.rule, self.severity, self.focus, (self.value or "") if self.rule == "unknown-reference" else "")
 
 

@@ -17,6 +17,7 @@ import click
 from hrkg import __version__
 from hrkg.config import get_settings
 from hrkg.errors import HrkgError, InputError
+from hrkg.orgdata.starter import LazyChoice
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -403,12 +404,40 @@ def check(no_profile: bool, store_url: str) -> None:
     type=click.Path(path_type=Path),
     help="Write the whole knowledge graph (union of all graphs) here; format from the suffix (.ttl, .nt).",
 )
+@click.option(
+    "--schema",
+    "schema_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the JSON Schema of the organisation format here (data/organisation.schema.json; - for stdout).",
+)
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the catalogue ids of the organisation format as Markdown here (docs/catalogue.md; - for stdout).",
+)
 @store_option
 @friendly
-def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> None:
-    """Export generated ontology documentation (HTML) and/or the knowledge graph itself."""
-    if docs_dir is None and graph_file is None:
-        raise HrkgError("nothing to export", hint="give --docs DIR and/or --graph FILE")
+def export(
+    docs_dir: Path | None,
+    graph_file: Path | None,
+    schema_file: Path | None,
+    catalogue_file: Path | None,
+    store_url: str,
+) -> None:
+    """Export generated ontology documentation (HTML), the knowledge graph itself, and the generated files of the
+    organisation format (its JSON Schema and its catalogue ids, both read from the knowledge graph)."""
+    if docs_dir is None and graph_file is None and schema_file is None and catalogue_file is None:
+        raise HrkgError("nothing to export", hint="give --docs DIR, --graph FILE, --schema FILE or --catalogue FILE")
+    if schema_file is not None or catalogue_file is not None:
+        from hrkg.orgdata.catalogue import catalogue, catalogue_markdown
+        from hrkg.orgdata.schema import schema_text
+        from hrkg.store import open_store
+
+        cat = catalogue(open_store(store_url))
+        for target, render in ((schema_file, schema_text), (catalogue_file, catalogue_markdown)):
+            if target is not None:
+                _write_generated(target, render(cat))
     if docs_dir is not None:
         from hrkg.quality.docs import export_docs
 
@@ -430,3 +459,56 @@ def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> No
             graph.bind(prefix, ns)
         graph.serialize(graph_file, format=str(GRAPH_OFFERS[suffixes[graph_file.suffix]].rdflib))
         click.echo(f"wrote {graph_file} ({len(graph)} triples)")
+
+
+def _write_generated(target: Path, text: str) -> None:
+    if str(target) == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HrkgError(f"cannot write {target}: {exc.strerror}", hint="check the path") from None
+    click.echo(f"wrote {target}", err=True)
+
+
+def _roles() -> tuple[str, ...]:
+    from hrkg.orgdata.starter import roles
+
+    return roles()
+
+
+@main.command()
+@click.option(
+    "--role",
+    required=True,
+    type=LazyChoice(_roles),
+    help="The organisation's place in the genAI value chain (the guide's duty-bearing roles).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the register to this new file (an existing file is never overwritten); default: standard output.",
+)
+@friendly
+def init(role: str, output: Path | None) -> None:
+    """Write a commented starter risk register for a value-chain role.
+
+    Every key of the organisation format is explained with the catalogue ids it accepts, and one worked example
+    of an impact and a mitigation typical of the role (after the guide's section 4 table) shows the form; it
+    checks clean with `hrkg validate`.
+
+    \b
+    Examples:
+      hrkg init --role deployer --output register.yaml
+      hrkg init --role supplier > register.yaml
+    """
+    from hrkg.orgdata.starter import starter_register, write_new
+
+    text = starter_register(role)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_new(output, text)
+        click.echo(f"wrote {output}", err=True)

@@ -92,7 +92,7 @@ def void(store: StoreDep, request: Request, format: FormatParam = None) -> Respo
     responses={200: ok("The JSON-LD context", ["application/ld+json"])},
 )
 def context(store: StoreDep) -> Response:
-    """The JSON-LD context that maps organisation data (YAML/JSON, DESIGN.md section 3) to hrkg's RDF terms; its
+    """The JSON-LD context that maps organisation data (YAML/JSON, docs/organisation-data.md) to hrkg's RDF terms; its
     public IRI is https://w3id.org/hrkg/context.jsonld."""
     return Response(_context_text(store), media_type="application/ld+json", headers={"Cache-Control": _CONTEXT_CACHE})
 
@@ -106,6 +106,21 @@ def context(store: StoreDep) -> Response:
 def context_alias(store: StoreDep) -> Response:
     """The same JSON-LD context as /context.jsonld."""
     return context(store)
+
+
+@router.get(
+    "/schema/organisation.schema.json",
+    summary="JSON Schema of organisation data",
+    response_class=Response,
+    responses={200: ok("The JSON Schema (draft 2020-12)", ["application/schema+json"])},
+)
+def organisation_schema(store: StoreDep) -> Response:
+    """The JSON Schema of the YAML/JSON organisation format, for editors (name it in a yaml-language-server
+    modeline) and other tools; its public IRI is https://w3id.org/hrkg/schema/organisation.schema.json."""
+    text = store.memo(
+        "ld:schema", lambda: (store.resources.data / "organisation.schema.json").read_text(encoding="utf-8")
+    )
+    return Response(text, media_type="application/schema+json", headers={"Cache-Control": _CONTEXT_CACHE})
 
 
 @router.get(
