@@ -1,7 +1,7 @@
 """Organisation data -> RDF (hrkg.orgdata): the section 3 format through the bundled JSON-LD context.
 
-The complete example of docs/organisation-data.md is the main fixture (tests/fixtures/orgdata/example.*): its YAML, JSON and
-hand-written Turtle must give the same graph, and the triples of each kind of node are asserted exactly.
+The complete example of docs/organisation-data.md is the main fixture (tests/fixtures/orgdata/example.*): its YAML,
+JSON and hand-written Turtle must give the same graph, and the triples of each kind of node are asserted exactly.
 """
 
 from __future__ import annotations

@@ -65,12 +65,12 @@ def where_brace(query: str) -> int:
     """Index of the ``{`` that opens the outermost WHERE group; -1 if there is none."""
     form = ""
     after_where = False
-    for i, token in tokens(query):
-        if not form and token in _FORMS:
-            form = token
-        elif form and token == "where":
+    for i, word in tokens(query):
+        if not form and word in _FORMS:
+            form = word
+        elif form and word == "where":
             after_where = True
-        elif form and token == "{" and (after_where or form != "construct"):
+        elif form and word == "{" and (after_where or form != "construct"):
             return i  # a CONSTRUCT's own template { ... } comes before WHERE and is skipped
     return -1
 

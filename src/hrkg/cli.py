@@ -49,7 +49,7 @@ def friendly(func: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the last wall: one line and exit 2, never a traceback
             if os.environ.get("HRKG_DEBUG"):
                 traceback.print_exc()
             _fail(
@@ -164,7 +164,8 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
             query = query_file.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read the query file: {exc.strerror}", source=str(query_file)) from None
-    assert query is not None
+    if query is None:  # pragma: no cover (either QUERY or -f FILE was checked above)
+        raise HrkgError("no query", hint="give a QUERY or -f FILE")
     _write_out(open_store(store_url).evaluate(query), fmt)
 
 

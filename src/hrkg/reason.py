@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import rdflib
 from rdflib.namespace import OWL, RDF
@@ -39,8 +40,8 @@ class ReasonerReport:
 
 def java_executable() -> str:
     home = os.environ.get("JAVA_HOME")
-    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
-        return os.path.join(home, "bin", "java")
+    if home and os.access(java := Path(home) / "bin" / "java", os.X_OK):
+        return str(java)
     exe = shutil.which("java")
     if exe is None:
         raise JavaMissingError()
@@ -89,7 +90,7 @@ def reason(graph: rdflib.Graph) -> ReasonerReport:
     onto = world.get_ontology(_SCRATCH_IRI)
     try:
         onto.load(fileobj=io.BytesIO(data), format="ntriples")
-    except Exception as exc:  # owlready2 raises bare exceptions for graphs it cannot read
+    except Exception as exc:  # noqa: BLE001 - owlready2 raises bare exceptions for graphs it cannot read
         raise ReasonerError(
             f"owlready2 could not read the graph: {exc}", hint="check the OWL 2 DL quality gates (hrkg check)"
         ) from None

@@ -38,7 +38,7 @@ def _jsonld_to_graph(data: Any, source: str, *, base: str | None) -> rdflib.Grap
         to_rdf(data, graph, base=base or "", version=1.1)
     except RecursionError:
         raise InputError("the JSON-LD is nested too deeply", source=source, hint="flatten the document") from None
-    except Exception as exc:  # rdflib's JSON-LD errors share no base class
+    except Exception as exc:  # noqa: BLE001 - rdflib's JSON-LD errors share no base class
         raise InputError(
             f"cannot read the JSON-LD: {exc}",
             source=source,

@@ -27,6 +27,7 @@ import json
 import sys
 from typing import Any
 
+from hrkg.errors import ResourceError
 from hrkg.namespaces import HRKG_BASE
 from hrkg.orgdata.catalogue import Catalogue, Scheme, catalogue
 from hrkg.orgdata.model import CONTEXT_URL
@@ -90,7 +91,8 @@ def _value(record: Record, path: str, key: Key, cat: Catalogue) -> dict[str, Any
     if form == "bool":
         return _ref("boolean")
     if form == "record":
-        assert key.record is not None, key
+        if key.record is None:
+            raise ResourceError(f"the format says {key!r} holds a record, but names none", hint="fix hrkg.orgdata.spec")
         return _ref(_DEF_NAMES[key.record.cls])
     return _ref("text")
 

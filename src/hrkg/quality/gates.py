@@ -8,6 +8,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from hrkg.errors import ResourceError
 from hrkg.resources import turtle_graph
 from hrkg.store import QueryResult, Store
 
@@ -45,7 +46,8 @@ def check_shapes(graph: rdflib.Graph, shapes: rdflib.Graph) -> list[MetaFinding]
     from pyshacl import validate
 
     _conforms, report, _text = validate(graph, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True)
-    assert isinstance(report, rdflib.Graph)
+    if not isinstance(report, rdflib.Graph):
+        raise ResourceError("pySHACL gave no report graph for the meta shapes", hint="check the pySHACL version")
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         findings.append(

@@ -34,7 +34,7 @@ def owl2_dl_violations(graph: rdflib.Graph, *, timeout: float = 300) -> list[str
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "graph.owl"
         clean.serialize(path, format="xml")
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603 - our own checker and a temporary file, no shell
             [java, "-cp", str(_hermit_jar()), str(_CHECKER), str(path)],
             capture_output=True,
             text=True,

@@ -138,7 +138,6 @@ def results_page(
             table = f"<p><strong>{'yes' if bool(parsed) else 'no'}</strong></p>"
             count = "ASK"
         else:
-            assert isinstance(parsed, ox.QuerySolutions)
             variables = [v.value for v in parsed.variables]
             rows = [[solution[v] for v in variables] for solution in parsed]
             table = _table(variables, rows)

@@ -116,7 +116,7 @@ class _Worker:
         package_root = str(Path(__file__).resolve().parents[3])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter and our module, no shell
                 [sys.executable, "-m", "hrkg.service.workers", str(child.fileno())],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
@@ -126,7 +126,8 @@ class _Worker:
         finally:
             child.close()
         self._last_words: deque[bytes] = deque(maxlen=_LAST_WORDS)
-        assert self.process.stderr is not None
+        if self.process.stderr is None:  # pragma: no cover (Popen was given stderr=PIPE)
+            raise StoreError("a worker started without its error stream", hint="report this as a bug")
         self._stderr = threading.Thread(
             target=self._pass_on,
             args=(self.process.stderr,),
@@ -161,7 +162,7 @@ class _Worker:
         self.sock.settimeout(_STARTUP_TIMEOUT)
         try:
             (size,) = struct.unpack("!i", _recv_exactly(self.sock, 4))
-            self._check_ready(pickle.loads(_recv_exactly(self.sock, size)))
+            self._check_ready(pickle.loads(_recv_exactly(self.sock, size)))  # noqa: S301 - our own worker
         except (TimeoutError, EOFError, OSError) as exc:
             raise StoreError(
                 f"a query worker could not load the store: {exc or type(exc).__name__}",
@@ -755,7 +756,7 @@ class WorkerPool:
         async def join() -> None:
             try:
                 await fresh.wait_ready()
-            except Exception:
+            except Exception:  # noqa: BLE001 - whatever stopped it, the pool retires it and goes on
                 log.warning("a new express worker failed to start")
                 self._retire(pool, fresh, kill=True)
                 return

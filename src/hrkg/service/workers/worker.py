@@ -58,7 +58,7 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
         except MemoryError:
             error = _out_of_memory(config.memory_mb, job.what)
             reply = ("error", error.http_status, error.message, error.hint)
-        except Exception as exc:  # reported to the service, which logs it and answers 500
+        except Exception as exc:  # noqa: BLE001 - reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from hrkg.errors import ResourceError
 from hrkg.orgdata import OrgData
 from hrkg.store import Store
 from hrkg.validation._messages import render_message
@@ -24,7 +25,8 @@ def evaluate(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tup
     _conforms, report, _text = pyshacl_validate(
         graph, shacl_graph=shapes_graph(), inference="none", allow_warnings=True, advanced=False
     )
-    assert isinstance(report, rdflib.Graph)
+    if not isinstance(report, rdflib.Graph):
+        raise ResourceError("pySHACL gave no report graph", hint="check the pySHACL version")
     out = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         shape = str(report.value(result, SH.sourceShape))

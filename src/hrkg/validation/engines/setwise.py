@@ -87,7 +87,8 @@ def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> lis
     for group in groups.values():
         by_target = {r.target: r for r in group}
         solutions = scratch.query(setwise_query(group))
-        assert isinstance(solutions, ox.QuerySolutions)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise _shape_error(group[0], "its query is not a SELECT")
         names = [v.value for v in solutions.variables]
         for solution in solutions:
             values = {n: lexical(solution[n]) for n in names if solution[n] is not None}
