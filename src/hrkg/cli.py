@@ -15,7 +15,7 @@ import click
 
 from hrkg import __version__
 from hrkg.config import get_settings
-from hrkg.errors import HrkgError, InputError
+from hrkg.errors import HrkgError, InputError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +152,7 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
     from hrkg.store import open_store
 
     if (query is None) == (query_file is None):
-        raise HrkgError("give either a QUERY or -f FILE", hint="e.g. hrkg sparql 'ASK { ?s ?p ?o }'")
+        raise UsageError("give either a QUERY or -f FILE", hint="e.g. hrkg sparql 'ASK { ?s ?p ?o }'")
     if query_file is not None:
         try:
             query = query_file.read_text(encoding="utf-8")
@@ -168,7 +168,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise HrkgError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param role=deployer")
+            raise UsageError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param role=deployer")
         params[key.strip()] = value.strip()
     return params
 
@@ -204,7 +204,7 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str
     library = QueryLibrary(open_store(store_url))
     if list_queries or name is None:
         if name is None and not list_queries:
-            raise HrkgError("give a query NAME or --list", hint="`hrkg query --list` shows the named queries")
+            raise UsageError("give a query NAME or --list", hint="`hrkg query --list` shows the named queries")
         for q in library.queries.values():
             params = " ".join(f"[{p.name}=<{p.type}>]" if p.optional else f"{p.name}=<{p.type}>" for p in q.parameters)
             click.echo(f"{q.name} {params}".rstrip())
@@ -378,7 +378,7 @@ def check(no_profile: bool, store_url: str) -> None:
 def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> None:
     """Export generated ontology documentation (HTML) and/or the knowledge graph itself."""
     if docs_dir is None and graph_file is None:
-        raise HrkgError("nothing to export", hint="give --docs DIR and/or --graph FILE")
+        raise UsageError("nothing to export", hint="give --docs DIR and/or --graph FILE")
     if docs_dir is not None:
         from hrkg.quality.docs import export_docs
 
@@ -389,7 +389,7 @@ def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> No
 
         formats = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
         if graph_file.suffix not in formats:
-            raise HrkgError(f"unknown graph file suffix {graph_file.suffix!r}", hint="use .ttl, .nt, .jsonld or .rdf")
+            raise UsageError(f"unknown graph file suffix {graph_file.suffix!r}", hint="use .ttl, .nt, .jsonld or .rdf")
         graph = open_store(store_url).to_rdflib()
         from hrkg.namespaces import PREFIXES
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from hrkg.errors import HrkgError
+from hrkg.errors import UsageError
 from hrkg.namespaces import PREFIXES, shorten
 from hrkg.store import QueryResult, Term
 
@@ -96,7 +96,7 @@ def serialize(result: QueryResult, fmt: str) -> str:
     """The result as text in ``fmt``; raises :class:`HrkgError` for a format that does not fit the query form."""
     if result.kind == "graph":
         if fmt not in GRAPH:
-            raise HrkgError(
+            raise UsageError(
                 f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result",
                 hint="use one of: " + ", ".join(GRAPH),
             )
@@ -109,7 +109,7 @@ def serialize(result: QueryResult, fmt: str) -> str:
         data = ox.serialize(result.triples, format=RDF_FORMATS[fmt], **kwargs)
         return data.decode("utf-8") if data else ""
     if fmt not in TABULAR:
-        raise HrkgError(f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR))
+        raise UsageError(f"format {fmt!r} does not fit a SELECT/ASK result", hint="use one of: " + ", ".join(TABULAR))
     if result.kind == "ask":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import SH
 
-from hrkg.errors import HrkgError
+from hrkg.errors import ResourceError
 from hrkg.namespaces import HRKG
 from hrkg.resources import resources, turtle_graph
 from hrkg.validation.model import Severity
@@ -55,7 +55,7 @@ def rules(shapes_dir: Path | None = None) -> tuple[Rule, ...]:
         constraint = g.value(shape, SH.sparql)
         target = g.value(shape, SH.targetClass)
         if constraint is None or target is None:
-            raise HrkgError(f"shape {shape} needs one sh:targetClass and one sh:sparql", hint="fix the shape")
+            raise ResourceError(f"shape {shape} needs one sh:targetClass and one sh:sparql", hint="fix the shape")
         found.append(
             Rule(
                 shape=str(shape),

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from hrkg.errors import HrkgError, UnsupportedMediaTypeError
+from hrkg.errors import UnsupportedMediaTypeError, UsageError
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
 from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.service.negotiation import choose
@@ -38,7 +38,7 @@ _T = TypeVar("_T")
 
 def _choice(name: str, value: str, allowed: Mapping[str, _T]) -> _T:
     if value not in allowed:
-        raise HrkgError(f"{name}={value!r} is not understood", hint=f"use {name}=" + " or ".join(allowed))
+        raise UsageError(f"{name}={value!r} is not understood", hint=f"use {name}=" + " or ".join(allowed))
     return allowed[value]
 
 

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDF
 
 from hrkg.binding import where_brace
-from hrkg.errors import HrkgError
+from hrkg.errors import ResourceError
 from hrkg.orgdata import OrgData
 from hrkg.store import Store
 from hrkg.validation._messages import lexical, render_message
@@ -33,7 +33,7 @@ def setwise_query(group: Sequence[Rule]) -> str:
     text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", first.select))
     brace = where_brace(text)
     if brace < 0:
-        raise HrkgError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
+        raise ResourceError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
     targets = " ".join(f"<{r.target}>" for r in group)
     pattern = f" VALUES ?{_TARGET} {{ {targets} }} ?this <{RDF.type}> ?{_TARGET} . "
     head = re.sub(r"SELECT\s+DISTINCT\s+\?this", f"SELECT DISTINCT ?this ?{_TARGET}", text[: brace + 1], count=1)
