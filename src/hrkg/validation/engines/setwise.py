@@ -15,6 +15,7 @@ from hrkg.errors import ResourceError
 from hrkg.orgdata import OrgData
 from hrkg.store import Store
 from hrkg.validation._messages import lexical, render_message
+from hrkg.validation.model import RawResult
 from hrkg.validation.rules import Rule
 
 _NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS", re.IGNORECASE)
@@ -33,7 +34,10 @@ def setwise_query(group: Sequence[Rule]) -> str:
     text = _NOT_EXISTS.sub("MINUS", _THIS.sub("?this", first.select))
     brace = where_brace(text)
     if brace < 0:
-        raise ResourceError(f"shape {first.shape}: its SELECT has no WHERE group", hint="fix the shape")
+        raise ResourceError(
+            f"shape {first.shape}: its SELECT has no WHERE group",
+            hint="the product's rule shapes are broken: fix the shape in shapes/ (or reinstall hrkg)",
+        )
     targets = " ".join(f"<{r.target}>" for r in group)
     pattern = f" VALUES ?{_TARGET} {{ {targets} }} ?this <{RDF.type}> ?{_TARGET} . "
     head = re.sub(r"SELECT\s+DISTINCT\s+\?this", f"SELECT DISTINCT ?this ?{_TARGET}", text[: brace + 1], count=1)
@@ -53,7 +57,7 @@ def workspace(data: OrgData, store: Store) -> ox.Store:
     return scratch
 
 
-def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
+def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[RawResult]:
     groups: dict[tuple[str, tuple[tuple[str, str], ...], int], list[Rule]] = {}
     for rule in all_rules:
         n = 0  # rules that share a query are told apart by target class, so a group never repeats one
@@ -69,6 +73,16 @@ def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> lis
         for solution in solutions:
             values = {n: lexical(solution[n]) for n in names if solution[n] is not None}
             rule = by_target[values.pop(_TARGET)]
-            node = values["this"]
-            out.append((rule, node, values.get("value"), render_message(rule.message, values, data)))
+            value = solution["value"] if "value" in names else None
+            path = solution["path"] if "path" in names else None
+            out.append(
+                RawResult(
+                    shape=rule.shape,
+                    node=values["this"],
+                    value=values.get("value"),
+                    value_is_iri=isinstance(value, ox.NamedNode),
+                    path=path.value if isinstance(path, ox.NamedNode) else None,
+                    message=render_message(rule.message, values, data),
+                )
+            )
     return out
