@@ -143,10 +143,7 @@ def run(data: OrgData, store: Store, engine: str = "pyshacl") -> tuple[list[Seen
     if "suggest" in inspect.signature(validate).parameters:
         kwargs["suggest"] = False
     report = validate(data, **kwargs)
-    seen = [
-        Seen(f.rule, f.severity, f.focus, f.value if f.value and f.value != getattr(f, "node", None) else None)
-        for f in report.findings
-    ]
+    seen = [Seen(f.rule, f.severity, f.focus, f.value_node) for f in report.findings]
     return seen, report.conforms
 
 
@@ -303,7 +300,7 @@ def test_shapes_follow_the_setwise_conventions() -> None:
         head = re.search(r"SELECT\s+DISTINCT\s+(.*?)\s+WHERE", select, re.DOTALL)
         assert head, f"{shape}: SELECT DISTINCT ... WHERE"
         projected = head.group(1).split()
-        assert projected == (["$this", "?value"] if rule == "unknown-reference" else ["$this"]), shape
+        assert projected == (["$this", "?value", "?path"] if rule == "unknown-reference" else ["$this"]), shape
         assert not _FORBIDDEN.search(select), f"{shape}: {_FORBIDDEN.search(select)}"
         for sub in re.findall(r"\{\s*SELECT\b(.*?)\}\s*\}", select, re.DOTALL):
             assert "$this" not in sub, f"{shape}: a sub-select must not use $this (it is computed once)"

@@ -15,7 +15,7 @@ import click
 
 from hrkg import __version__
 from hrkg.config import get_settings
-from hrkg.errors import HrkgError, InputError, UsageError
+from hrkg.errors import HrkgError, InputError, OutputError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -373,12 +373,27 @@ def check(no_profile: bool, store_url: str) -> None:
     type=click.Path(path_type=Path),
     help="Write the whole knowledge graph (union of all graphs) here; format from the suffix (.ttl, .nt).",
 )
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path),
+    help="Write the rule catalogue (Markdown, generated from the shapes) here, e.g. docs/rules.md.",
+)
 @store_option
 @friendly
-def export(docs_dir: Path | None, graph_file: Path | None, store_url: str) -> None:
-    """Export generated ontology documentation (HTML) and/or the knowledge graph itself."""
-    if docs_dir is None and graph_file is None:
-        raise UsageError("nothing to export", hint="give --docs DIR and/or --graph FILE")
+def export(docs_dir: Path | None, graph_file: Path | None, rules_file: Path | None, store_url: str) -> None:
+    """Export generated ontology documentation (HTML), the rule catalogue (Markdown) and/or the knowledge graph."""
+    if docs_dir is None and graph_file is None and rules_file is None:
+        raise UsageError("nothing to export", hint="give --docs DIR, --rules FILE and/or --graph FILE")
+    if rules_file is not None:
+        from hrkg.store import open_store
+        from hrkg.validation.catalogue import rules_markdown
+
+        try:
+            rules_file.write_text(rules_markdown(open_store(store_url)), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {rules_file}: {exc.strerror}", hint="choose a writable path") from None
+        click.echo(f"wrote {rules_file}")
     if docs_dir is not None:
         from hrkg.quality.docs import export_docs
 

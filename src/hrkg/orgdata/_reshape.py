@@ -85,7 +85,7 @@ def _section3(data: Any, source: str, locator: _Locator, top: Position | None) -
             source=source,
             line=top[0] if top else None,
             column=top[1] if top else None,
-            hint=f"write {shape} (DESIGN.md section 3), e.g. `organisation: {{id: acme}}` and `impacts: [...]`",
+            hint=f"write {shape} (docs/organisation-data.md), e.g. `organisation: {{id: acme}}` and `impacts: [...]`",
         )
     if "@context" in data and not _names_hrkg_context(data["@context"]):
         line, column = locator.at(data, "@context") or (None, None)
@@ -213,7 +213,7 @@ class _Shaper:
                 where = self.doc.locator.at(value, i) if items is value else self.doc.locator.at(record, key)
                 _fail_shape(self.doc.source, where, item_path, item, _NESTED_SHAPES[key])
             node = self.fields(item, cls, item_path)
-            if node:  # an empty mapping is no assessment, deferral or indicator (DESIGN.md section 4)
+            if node:  # an empty mapping is no assessment, deferral or indicator (docs/rules.md)
                 node["@type"] = cls
                 out.append(node)
         return out

@@ -92,7 +92,7 @@ def void(store: StoreDep, request: Request, format: FormatParam = None) -> Respo
     responses={200: ok("The JSON-LD context", ["application/ld+json"])},
 )
 def context(store: StoreDep) -> Response:
-    """The JSON-LD context that maps organisation data (YAML/JSON, DESIGN.md section 3) to hrkg's RDF terms; its
+    """The JSON-LD context that maps organisation data (YAML/JSON, docs/organisation-data.md) to hrkg's RDF terms; its
     public IRI is https://w3id.org/hrkg/context.jsonld."""
     return Response(_context_text(store), media_type="application/ld+json", headers={"Cache-Control": _CONTEXT_CACHE})
 
