@@ -9,7 +9,6 @@ data/examples/ are checked too: the conforming ones have no violation, the broke
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -131,23 +130,25 @@ def _direct_pyshacl(data: OrgData, store: Store) -> tuple[list[Seen], bool]:
     return sorted(seen, key=Seen.key), bool(conforms)
 
 
+def _report(data: OrgData, store: Store, engine: str) -> Any:
+    from hrkg.validation.validator import validate
+
+    return validate(data, store=store, engine=engine, suggest=False)  # type: ignore[arg-type]
+
+
 def run(data: OrgData, store: Store, engine: str = "pyshacl") -> tuple[list[Seen], bool]:
     """Findings and ``conforms`` through hrkg.validation when it is importable, else through pySHACL directly."""
     try:
-        from hrkg.validation.validator import validate
+        report = _report(data, store, engine)
     except ImportError:
         if engine != "pyshacl":
             pytest.skip("hrkg.validation is not available")
         return _direct_pyshacl(data, store)
-    kwargs: dict[str, Any] = {"store": store, "engine": engine}
-    if "suggest" in inspect.signature(validate).parameters:
-        kwargs["suggest"] = False
-    report = validate(data, **kwargs)
-    seen = [
-        Seen(f.rule, f.severity, f.focus, f.value if f.value and f.value != getattr(f, "node", None) else None)
-        for f in report.findings
-    ]
-    return seen, report.conforms
+    return _seen(report), report.conforms
+
+
+def _seen(report: Any) -> list[Seen]:
+    return [Seen(f.rule, f.severity, f.focus, f.value_node) for f in report.findings]
 
 
 @cache
@@ -166,11 +167,15 @@ def _case_id(path: Path) -> str:
 
 
 _reference: dict[Path, tuple[list[Seen], bool]] = {}
+#: the reference engine's whole findings (shape, value, path, message...), for the fast engine to match
+_reference_reports: dict[Path, tuple[Any, ...]] = {}
 
 
 def _reference_findings(path: Path, store: Store) -> tuple[list[Seen], bool]:
     if path not in _reference:
-        _reference[path] = run(load_organisation_files([path]), store)
+        report = _report(load_organisation_files([path]), store, "pyshacl")
+        _reference[path] = (_seen(report), report.conforms)
+        _reference_reports[path] = tuple(report.findings)
     return _reference[path]
 
 
@@ -202,9 +207,19 @@ def test_rule_fixture(path: Path, store: Store) -> None:
 def test_fast_engine_agrees(path: Path, store: Store) -> None:
     """The shapes follow the set-wise conventions: the fast engine finds exactly what pySHACL finds."""
     reference, ref_conforms = _reference_findings(path, store)
-    fast, fast_conforms = run(load_organisation_files([path]), store, engine="fast")
+    report = _report(load_organisation_files([path]), store, "fast")
+    fast, fast_conforms = _seen(report), report.conforms
     assert sorted(s.key() for s in fast) == sorted(s.key() for s in reference)
     assert fast_conforms == ref_conforms
+    # identical findings, the structured fields too: shape, value (as written and as a term), path, message
+    assert tuple(report.findings) == _reference_reports[path]
+    for f in report.findings:
+        assert f.shape.startswith(SHAPE_BASE + f.rule), f
+        if f.rule == "unknown-reference":
+            assert f.value, f
+            assert f.value_node, f
+            assert f.path, f
+            assert f.result_path, f
 
 
 def test_fixtures_ignore_their_expectations() -> None:
@@ -303,7 +318,7 @@ def test_shapes_follow_the_setwise_conventions() -> None:
         head = re.search(r"SELECT\s+DISTINCT\s+(.*?)\s+WHERE", select, re.DOTALL)
         assert head, f"{shape}: SELECT DISTINCT ... WHERE"
         projected = head.group(1).split()
-        assert projected == (["$this", "?value"] if rule == "unknown-reference" else ["$this"]), shape
+        assert projected == (["$this", "?value", "?path"] if rule == "unknown-reference" else ["$this"]), shape
         assert not _FORBIDDEN.search(select), f"{shape}: {_FORBIDDEN.search(select)}"
         for sub in re.findall(r"\{\s*SELECT\b(.*?)\}\s*\}", select, re.DOTALL):
             assert "$this" not in sub, f"{shape}: a sub-select must not use $this (it is computed once)"

@@ -51,7 +51,10 @@ def test_json_report_contract() -> None:
     doc = json.loads(out)
     assert doc["conforms"] is False
     keys = {tuple(sorted(f)) for f in doc["findings"]}
-    assert keys == {("focus", "message", "rule", "severity", "source", "suggestions")}
+    # the contract keys, and the structured ones a pipeline reads instead of the message
+    contract = ("focus", "message", "rule", "severity", "source", "suggestions")
+    structured = ("shape", "node", "value", "valueNode", "path", "resultPath", "sourceIris")
+    assert keys == {tuple(sorted((*contract, *structured)))}
     remedy = [f for f in doc["findings"] if f["rule"] == "cause-requires-remedy"]
     assert sorted(f["focus"] for f in remedy) == ["i1", "i2"]
     assert all("guide §1.1" in f["source"] and f["severity"] == "violation" for f in remedy)

@@ -16,7 +16,7 @@ import click
 
 from hrkg import __version__
 from hrkg.config import get_settings
-from hrkg.errors import HrkgError, InputError
+from hrkg.errors import HrkgError, InputError, OutputError, UsageError
 from hrkg.orgdata.starter import LazyChoice
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def sparql(query: str | None, query_file: Path | None, fmt: str, store_url: str)
     from hrkg.store import open_store
 
     if (query is None) == (query_file is None):
-        raise HrkgError("give either a QUERY or -f FILE", hint="e.g. hrkg sparql 'ASK { ?s ?p ?o }'")
+        raise UsageError("give either a QUERY or -f FILE", hint="e.g. hrkg sparql 'ASK { ?s ?p ?o }'")
     if query_file is not None:
         try:
             query = query_file.read_text(encoding="utf-8")
@@ -202,7 +202,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise HrkgError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param role=deployer")
+            raise UsageError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param role=deployer")
         params[key.strip()] = value.strip()
     return params
 
@@ -237,7 +237,7 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, fmt: str
     library = QueryLibrary(open_store(store_url))
     if list_queries or name is None:
         if name is None and not list_queries:
-            raise HrkgError("give a query NAME or --list", hint="`hrkg query --list` shows the named queries")
+            raise UsageError("give a query NAME or --list", hint="`hrkg query --list` shows the named queries")
         for q in library.queries.values():
             params = " ".join(f"[{p.name}=<{p.type}>]" if p.optional else f"{p.name}=<{p.type}>" for p in q.parameters)
             click.echo(f"{q.name} {params}".rstrip())
@@ -417,6 +417,12 @@ def check(no_profile: bool, store_url: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the catalogue ids of the organisation format as Markdown here (docs/catalogue.md; - for stdout).",
 )
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path),
+    help="Write the rule catalogue (Markdown, generated from the shapes) here, e.g. docs/rules.md.",
+)
 @store_option
 @friendly
 def export(
@@ -424,12 +430,22 @@ def export(
     graph_file: Path | None,
     schema_file: Path | None,
     catalogue_file: Path | None,
+    rules_file: Path | None,
     store_url: str,
 ) -> None:
-    """Export generated ontology documentation (HTML), the knowledge graph itself, and the generated files of the
-    organisation format (its JSON Schema and its catalogue ids, both read from the knowledge graph)."""
-    if docs_dir is None and graph_file is None and schema_file is None and catalogue_file is None:
-        raise HrkgError("nothing to export", hint="give --docs DIR, --graph FILE, --schema FILE or --catalogue FILE")
+    """Export generated ontology documentation (HTML), the knowledge graph itself, and the generated documents: the
+    organisation format's JSON Schema and catalogue ids (read from the knowledge graph) and the rule catalogue (read
+    from the shapes)."""
+    if (
+        docs_dir is None
+        and graph_file is None
+        and schema_file is None
+        and catalogue_file is None
+        and rules_file is None
+    ):
+        raise UsageError(
+            "nothing to export", hint="give --docs DIR, --graph FILE, --schema FILE, --catalogue FILE or --rules FILE"
+        )
     if schema_file is not None or catalogue_file is not None:
         from hrkg.orgdata.catalogue import catalogue, catalogue_markdown
         from hrkg.orgdata.schema import schema_text
@@ -439,6 +455,11 @@ def export(
         for target, render in ((schema_file, schema_text), (catalogue_file, catalogue_markdown)):
             if target is not None:
                 _write_generated(target, render(cat))
+    if rules_file is not None:
+        from hrkg.store import open_store
+        from hrkg.validation.catalogue import rules_markdown
+
+        _write_generated(rules_file, rules_markdown(open_store(store_url)))
     if docs_dir is not None:
         from hrkg.quality.docs import export_docs
 
@@ -450,7 +471,7 @@ def export(
 
         suffixes = GRAPH_OFFERS.by_suffix()
         if graph_file.suffix not in suffixes:
-            raise HrkgError(
+            raise UsageError(
                 f"unknown graph file suffix {graph_file.suffix!r}", hint="use one of " + ", ".join(suffixes)
             )
         graph = open_store(store_url).to_rdflib()
@@ -469,7 +490,7 @@ def _write_generated(target: Path, text: str) -> None:
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise HrkgError(f"cannot write {target}: {exc.strerror}", hint="check the path") from None
+        raise OutputError(f"cannot write {target}: {exc.strerror}", hint="choose a writable path") from None
     click.echo(f"wrote {target}", err=True)
 
 

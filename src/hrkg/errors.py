@@ -6,6 +6,8 @@ the API maps each class to an HTTP status. No traceback reaches a user.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HrkgError(Exception):
     """Base class: something the user can fix."""
@@ -20,6 +22,22 @@ class HrkgError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class UsageError(HrkgError):
+    """A command or request that is not well formed: a missing or contradictory argument, an option value that is
+    not one of the allowed ones, a format that does not fit the result."""
+
+
+class ResourceError(HrkgError):
+    """The product's own files (shapes, queries, ontology, data) are broken: not the user's fault, a server error."""
+
+    exit_code = 3
+    http_status = 500
+
+
+class OutputError(HrkgError):
+    """A file or directory the product was asked to write cannot be written."""
 
 
 class InputError(HrkgError):
@@ -138,8 +156,64 @@ class SandboxError(HrkgError):
     http_status = 500
 
 
-class ResourceError(HrkgError):
-    """hrkg's own files (ontology, shapes, queries, data) are broken or missing: a fault of the installation, not of
-    the user's input."""
+# -- crossing a process boundary --------------------------------------------------------------------------------
 
-    http_status = 500
+#: the error classes a worker may send back, by name: the service re-raises only these (never an arbitrary class)
+REGISTRY: dict[str, type[HrkgError]] = {
+    cls.__name__: cls
+    for cls in (
+        HrkgError,
+        UsageError,
+        ResourceError,
+        OutputError,
+        InputError,
+        QuerySyntaxError,
+        QueryRefusedError,
+        UnknownQueryError,
+        ParameterError,
+        StoreError,
+        JavaMissingError,
+        ReasonerError,
+        QueryTimeoutError,
+        QueryStoppedError,
+        ServiceBusyError,
+        ClientLimitError,
+        RemoteEndpointError,
+        ResultTooLargeError,
+        ConfigError,
+        UnsupportedMediaTypeError,
+        SandboxError,
+    )
+}
+
+_Plain = str | int | float | bool | None
+
+
+def to_wire(exc: HrkgError) -> tuple[str, str, str, dict[str, _Plain]]:
+    """``exc`` as plain data (class name, message, hint, its other plain attributes) that :func:`from_wire` turns
+    back into the same class. A class outside :data:`REGISTRY` travels as its nearest registered base class."""
+    cls: type[BaseException] = type(exc)
+    while cls.__name__ not in REGISTRY or REGISTRY[cls.__name__] is not cls:
+        cls = cls.__mro__[1]
+    attributes = {
+        k: v
+        for k, v in vars(exc).items()
+        if k not in ("message", "hint") and not k.startswith("_") and isinstance(v, _Plain)
+    }
+    if getattr(exc, "http_status", None) != getattr(cls, "http_status", None):
+        attributes["http_status"] = exc.http_status
+    return cls.__name__, exc.message, exc.hint, attributes
+
+
+def from_wire(name: str, message: str, hint: str, attributes: dict[str, Any]) -> HrkgError:
+    """The error :func:`to_wire` described; an unknown class name gives the base class :class:`HrkgError`, and only
+    plain attributes are set (no constructor of the class runs, so none can be made to do anything)."""
+    cls = REGISTRY.get(name, HrkgError)
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.message = message
+    exc.hint = hint
+    for key, value in attributes.items():
+        if isinstance(value, _Plain) and not key.startswith("_") and key not in ("message", "hint"):
+            setattr(exc, key, value)
+    return exc

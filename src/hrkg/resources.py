@@ -8,6 +8,8 @@ from pathlib import Path
 
 import rdflib
 
+from hrkg.errors import ResourceError
+
 _PACKAGE = Path(__file__).resolve().parent
 _DIRS = ("ontology", "shapes", "queries", "data")
 
@@ -58,7 +60,13 @@ def turtle_graph(directory: Path) -> rdflib.Graph:
     """Every ``*.ttl`` file directly in ``directory``, parsed into one graph (e.g. a folder of shapes)."""
     g = rdflib.Graph()
     for path in sorted(directory.glob("*.ttl")):
-        g.parse(path)
+        try:
+            g.parse(path)
+        except Exception as exc:  # noqa: BLE001 - rdflib raises many kinds; a broken product file is a server error
+            raise ResourceError(
+                f"the product file {path.name} cannot be read: {' '.join(str(exc).split())[:300]}",
+                hint="this is a fault of the installation, not of your data: reinstall hrkg or report it",
+            ) from None
     return g
 
 

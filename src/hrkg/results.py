@@ -11,7 +11,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from hrkg.errors import HrkgError
+from hrkg.errors import UsageError
 from hrkg.formats import GRAPH_RESULTS, TABULAR_RESULTS
 from hrkg.namespaces import PREFIXES, shorten
 from hrkg.store import QueryResult, Term
@@ -84,7 +84,7 @@ def write(raw: Raw, sink: IO[bytes], fmt: str) -> None:
     kind = kind_of(raw)
     if not fits(kind, fmt):
         form, allowed = ("a CONSTRUCT/DESCRIBE", GRAPH) if kind == "graph" else ("a SELECT/ASK", TABULAR)
-        raise HrkgError(f"format {fmt!r} does not fit {form} result", hint="use one of: " + ", ".join(allowed))
+        raise UsageError(f"format {fmt!r} does not fit {form} result", hint="use one of: " + ", ".join(allowed))
     if fmt == "table":
         sink.write(table(QueryResult.of(raw)).encode("utf-8"))
     elif isinstance(raw, ox.QueryTriples):

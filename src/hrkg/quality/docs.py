@@ -7,7 +7,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import OWL, RDF
 
-from hrkg.errors import HrkgError
+from hrkg.errors import OutputError
 from hrkg.namespaces import ONTOLOGY
 from hrkg.resources import Resources, resources
 
@@ -42,7 +42,7 @@ def export_docs(destination: Path, *, res: Resources | None = None) -> list[Path
     try:
         destination.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise HrkgError(f"cannot create {destination}: {exc}", hint="choose a writable directory") from None
+        raise OutputError(f"cannot create {destination}: {exc}", hint="choose a writable directory") from None
     written = []
     umbrella = ONTOLOGY["hrkg"]
     merged = rdflib.Graph()

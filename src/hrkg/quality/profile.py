@@ -12,7 +12,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import OWL
 
-from hrkg.errors import HrkgError
+from hrkg.errors import ReasonerError
 from hrkg.reason import java_executable
 
 _CHECKER = Path(__file__).parent / "java" / "ProfileCheck.java"
@@ -42,7 +42,7 @@ def owl2_dl_violations(graph: rdflib.Graph, *, timeout: float = 300) -> list[str
             check=False,
         )
     if proc.returncode not in (0, 1) or (proc.returncode == 1 and not proc.stdout.strip()):
-        raise HrkgError(
+        raise ReasonerError(
             "the OWL 2 DL profile check could not run: " + (proc.stderr.strip().splitlines() or ["no output"])[-1],
             hint="it needs a JDK (Debian: apt-get install default-jdk-headless), not only a JRE",
         )

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from itertools import groupby
 
 import rdflib
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH, XSD
 
 from hrkg.formats import REPORTS
 from hrkg.namespaces import HRKG
@@ -48,20 +49,11 @@ def _source(f: Finding) -> str:
 
 
 def to_json(report: Report) -> str:
-    doc = {
-        "conforms": report.conforms,
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity,
-                "focus": f.focus,
-                "message": f.message,
-                "source": _source(f),
-                "suggestions": list(f.suggestions),
-            }
-            for f in report.findings
-        ],
-    }
+    """The report as JSON: the contract keys (conforms; rule, severity, focus, message, source) plus shape, node,
+    value, valueNode, path, resultPath, sourceIris and suggestions (see :mod:`hrkg.validation.schema`)."""
+    from hrkg.validation.schema import report_model
+
+    doc = report_model(report).model_dump(mode="json", by_alias=True)
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -135,11 +127,20 @@ def to_html(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _term(value: str, *, is_iri: bool) -> rdflib.term.Identifier:
+    if value.startswith("_:"):
+        return rdflib.BNode(value[2:])
+    return rdflib.URIRef(value) if is_iri else rdflib.Literal(value)
+
+
 def to_graph(report: Report) -> rdflib.Graph:
-    """The report as a SHACL validation report, each result carrying its hrkg rule id and sources."""
+    """The report as a SHACL validation report (SHACL section 3.6): one sh:ValidationResult per finding with its
+    focus node, severity, source shape, constraint component (every rule is a SPARQL-based constraint), message,
+    and sh:value and sh:resultPath where they apply; plus the hrkg rule id, the cited sources and suggestions."""
     g = rdflib.Graph()
     g.bind("sh", SH)
     g.bind("hrkg", HRKG)
+    g.bind("dcterms", DCTERMS)
     root = rdflib.BNode()
     g.add((root, RDF.type, SH.ValidationReport))
     g.add((root, SH.conforms, rdflib.Literal(report.conforms, datatype=XSD.boolean)))
@@ -148,16 +149,25 @@ def to_graph(report: Report) -> rdflib.Graph:
         r = rdflib.BNode()
         g.add((root, SH.result, r))
         g.add((r, RDF.type, SH.ValidationResult))
-        g.add((r, SH.focusNode, rdflib.URIRef(f.node) if not f.node.startswith("_:") else rdflib.BNode(f.node[2:])))
+        g.add((r, SH.focusNode, _term(f.node, is_iri=True)))
         g.add((r, SH.resultSeverity, severities[f.severity]))
+        g.add((r, SH.sourceShape, rdflib.URIRef(f.shape)))
+        g.add((r, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
         g.add((r, SH.resultMessage, rdflib.Literal(f.message, lang="en")))
         g.add((r, HRKG.ruleId, rdflib.Literal(f.rule)))
-        if f.value is not None:
-            g.add((r, SH.value, rdflib.URIRef(f.value) if "://" in f.value else rdflib.Literal(f.value)))
-        for s in f.source:
-            g.add((r, rdflib.DCTERMS.source, rdflib.Literal(s)))
+        if f.value_node is not None:
+            g.add((r, SH.value, _term(f.value_node, is_iri=f.value_is_iri)))
+        if len(f.result_path) == 1:
+            g.add((r, SH.resultPath, rdflib.URIRef(f.result_path[0])))
+        elif f.result_path:
+            head = rdflib.BNode()
+            Collection(g, head, [rdflib.URIRef(p) for p in f.result_path])
+            g.add((r, SH.resultPath, head))
+        for iri, citation in zip(f.source_iris, f.source, strict=False):
+            g.add((r, DCTERMS.source, rdflib.URIRef(iri)))
+            g.add((rdflib.URIRef(iri), HRKG.citation, rdflib.Literal(citation)))
         for s in f.suggestions:
-            g.add((r, rdflib.RDFS.comment, rdflib.Literal(s, lang="en")))
+            g.add((r, RDFS.comment, rdflib.Literal(s, lang="en")))
     return g
 
 

@@ -1,101 +1,116 @@
-"""What to do about a finding, from the knowledge graph (never from code): candidate mitigations and leverage
-mechanisms from the ``recommend`` query for the organisation's role, the right and the attribution; the missing
-integration steps from ``integration-steps``; close catalogue ids for a misspelt value."""
+"""What to do about a finding, as the shapes say (never chosen in code): a shape names the named query whose answer
+is the suggestion (``hrkg:suggestionQuery``), which rows of it to keep (``hrkg:suggestionPart``,
+``hrkg:suggestionSkip``) and how a row reads (``hrkg:suggestionTemplate``); ``hrkg:suggestsCloseIds`` asks for the
+catalogue ids spelt like a refused value. This module reads those annotations, runs what they name and renders.
+
+A query's parameters are bound generically, by their declared type (``# param: role (role) ...``): the catalogue ids
+of that scheme the focus node records, or else those its organisation records; one run per combination. A
+parameter for which neither has a value means no suggestion (nothing sensible to ask).
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import itertools
+import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pyoxigraph as ox
 
+from hrkg.errors import ResourceError
 from hrkg.namespaces import HRKG, HRKG_BASE
 from hrkg.orgdata import OrgData
 from hrkg.queries import QueryLibrary
 from hrkg.store import Store
 from hrkg.validation.model import Finding, Report
-from hrkg.validation.rules import Rule
+from hrkg.validation.rules import Rule, Suggestion
 
-_CANDIDATES = "3 candidate mitigation"
-_LEVERAGE = "2 leverage mechanism"
+_PLACEHOLDER = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*)\}")
+_OPTIONAL = re.compile(r"\[\?(.*?)\?\]", re.DOTALL)
 
 
-def _ids(values: Iterable[str], scheme: str) -> list[str]:
-    prefix = f"{HRKG_BASE}{scheme}/"
-    return sorted(v.removeprefix(prefix) for v in values if v.startswith(prefix))
+def _shown(value: str) -> str:
+    """A catalogue IRI as its id (``https://w3id.org/hrkg/integration-step/x`` -> ``x``), anything else as it is."""
+    if value.startswith(HRKG_BASE):
+        _scheme, _, ident = value.removeprefix(HRKG_BASE).partition("/")
+        if ident and "/" not in ident:
+            return ident
+    return value
+
+
+def fill(template: str, row: Mapping[str, str]) -> str:
+    """``template`` with the row's values: ``{?x}`` is column x; ``[? ... ?]`` is left out when a placeholder in it
+    has no (or an empty) value."""
+
+    def optional(m: re.Match[str]) -> str:
+        names = _PLACEHOLDER.findall(m.group(1))
+        return m.group(1) if all(row.get(n) for n in names) else ""
+
+    text = _OPTIONAL.sub(optional, template)
+    return _PLACEHOLDER.sub(lambda m: _shown(row.get(m.group(1), "")), text)
 
 
 class Advisor:
-    """Looks things up in the validation workspace (organisation + knowledge graph) and in the named queries."""
+    """Looks things up in the validation workspace (organisation + knowledge graph) and runs the named queries."""
 
     def __init__(self, *, data: OrgData, store: Store, workspace: ox.Store) -> None:
         self.data = data
-        self.store = store
         self.workspace = workspace
         self.library = QueryLibrary(store)
-        self._recommend: dict[tuple[str, str, str], list[dict[str, str]]] = {}
-        self._steps: dict[str, list[dict[str, str]]] = {}
+        self._answers: dict[tuple[str, tuple[tuple[str, str], ...]], list[dict[str, str]]] = {}
 
-    def _known(self, scheme: str, values: list[str]) -> list[str]:
-        allowed = set(self.library.allowed_values(scheme))
-        return [v for v in values if v in allowed]
-
-    def recommend(self, role: str, right: str, attribution: str) -> list[dict[str, str]]:
-        key = (role, right, attribution)
-        if key not in self._recommend:
-            result = self.library.run("recommend", {"role": role, "right": right, "attribution": attribution})
-            self._recommend[key] = result.text_rows()
-        return self._recommend[key]
-
-    def objects(self, subject: str, predicate: str) -> list[str]:
+    def objects(self, subject: str, predicate: str | None = None) -> list[str]:
+        p = ox.NamedNode(predicate) if predicate else None
         return [
             q.object.value
-            for q in self.workspace.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None)
+            for q in self.workspace.quads_for_pattern(ox.NamedNode(subject), p, None)
             if isinstance(q.object, ox.NamedNode)
         ]
 
-    def for_impact(self, finding: Finding, *, part: str) -> list[str]:
-        node = finding.node
-        holders = self.workspace.quads_for_pattern(None, ox.NamedNode(HRKG.hasImpact), ox.NamedNode(node))
-        org = next((q.subject.value for q in holders if isinstance(q.subject, ox.NamedNode)), None)
-        roles = self._known("role", _ids(self.objects(org, HRKG.hasRole), "role")) if org else []
-        rights = self._known("right", _ids(self.objects(node, HRKG.affectsRight), "right"))
-        attributions = self._known("attribution", _ids(self.objects(node, HRKG.attribution), "attribution"))
-        if not (roles and rights and attributions):
-            return []
-        ranked: dict[str, int] = {}
-        for role in roles:
-            for right in rights:
-                for row in self.recommend(role, right, attributions[0]):
-                    if row.get("part") != part:
-                        continue
-                    category = f"[{row['category']}] " if row.get("category") else ""
-                    fit = f" ({row['fit']})" if row.get("fit") else ""
-                    restricts = f"; may itself restrict: {row['mayRestrict']}" if row.get("mayRestrict") else ""
-                    text = f"{category}{row['label']}{fit}{restricts}"
-                    # closest fits first: the role's and the right's own mitigations, then category examples
-                    ranked.setdefault(text, 1 if row.get("fit", "").startswith("example") else 0)
-        return sorted(ranked, key=lambda t: (ranked[t], t))
+    def organisation(self, node: str) -> str | None:
+        """The organisation that holds ``node`` (None for the organisation itself or a node no organisation holds)."""
+        for q in self.workspace.quads_for_pattern(None, None, ox.NamedNode(node)):
+            if isinstance(q.subject, ox.NamedNode) and _is_organisation(self.workspace, q.subject):
+                return q.subject.value
+        return None
 
-    def steps(self, kind: str) -> list[dict[str, str]]:
-        if kind not in self._steps:
-            self._steps[kind] = self.library.run("integration-steps", {"kind": kind}).text_rows()
-        return self._steps[kind]
+    def known_ids(self, node: str, scheme: str) -> list[str]:
+        """The catalogue ids of ``scheme`` that ``node`` records (by any property), in a stable order."""
+        prefix = f"{HRKG_BASE}{scheme}/"
+        allowed = set(self.library.allowed_values(scheme))
+        return sorted({v.removeprefix(prefix) for v in self.objects(node) if v.startswith(prefix)} & allowed)
 
-    def integration_steps(self, finding: Finding) -> list[str]:
-        done = set(self.objects(finding.node, HRKG.integrationStepDone))
-        missing = []
-        for kind in self._known("mitigation", _ids(self.objects(finding.node, HRKG.kind), "mitigation")):
-            for row in self.steps(kind):
-                if row["step"] not in done:
-                    step_id = row["step"].removeprefix(f"{HRKG_BASE}integration-step/")
-                    missing.append(f"{step_id}: {row['stepLabel']}")
-        return missing
+    def answer(self, name: str, params: Mapping[str, str]) -> list[dict[str, str]]:
+        key = (name, tuple(sorted(params.items())))
+        if key not in self._answers:
+            self._answers[key] = self.library.run(name, dict(params)).text_rows()
+        return self._answers[key]
 
-    def close_values(self, finding: Finding) -> list[str]:
-        value = finding.value or ""
-        if not value.startswith(HRKG_BASE) or "/org/" in value:
+    def from_query(self, finding: Finding, how: Suggestion) -> list[str]:
+        if how.query is None:
+            raise ResourceError(f"the suggestion for {finding.rule} names no query", hint="fix its shape's annotations")
+        choices: list[list[tuple[str, str]]] = []
+        org = self.organisation(finding.node)
+        for param in self.library.get(how.query).parameters:
+            ids = self.known_ids(finding.node, param.type) or (self.known_ids(org, param.type) if org else [])
+            if not ids:
+                return []
+            choices.append([(param.name, i) for i in ids])
+        done = set(self.objects(finding.node, how.skip)) if how.skip else set()
+        out: dict[str, None] = {}
+        for combination in itertools.product(*choices):
+            for row in self.answer(how.query, dict(combination)):
+                if how.part is not None and row.get("part") != how.part:
+                    continue
+                if done and done & set(row.values()):
+                    continue
+                out.setdefault(fill(how.template, row), None)
+        return list(out)
+
+    def close_ids(self, finding: Finding) -> list[str]:
+        value = finding.value_node or ""
+        if not finding.value_is_iri or not value.startswith(HRKG_BASE) or "/org/" in value:
             return []
         scheme, _, wrong = value.removeprefix(HRKG_BASE).partition("/")
         allowed = self.library.allowed_values(scheme)
@@ -105,20 +120,23 @@ class Advisor:
         return [f"did you mean {c!r}?" for c in close] + [f"allowed {scheme} ids: {', '.join(allowed)}"]
 
 
+def _is_organisation(workspace: ox.Store, node: ox.NamedNode) -> bool:
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return ox.Quad(node, rdf_type, ox.NamedNode(str(HRKG) + "Organisation")) in workspace
+
+
 def add_suggestions(
     report: Report, *, data: OrgData, store: Store, workspace: ox.Store, rules: Mapping[str, Rule]
 ) -> Report:
+    """``report`` with each finding's suggestions, as its shape (``rules`` by shape IRI) says."""
     advisor = Advisor(data=data, store=store, workspace=workspace)
     out = []
     for f in report.findings:
+        how = rules[f.shape].suggestion
         suggestions: list[str] = []
-        if f.rule.endswith("-requires-leverage"):
-            suggestions = advisor.for_impact(f, part=_LEVERAGE)
-        elif rules[f.rule].action_rule and not f.rule.endswith("-requires-remedy"):
-            suggestions = advisor.for_impact(f, part=_CANDIDATES)
-        elif f.rule == "hrba-integration-steps":
-            suggestions = advisor.integration_steps(f)
-        elif f.rule == "unknown-reference":
-            suggestions = advisor.close_values(f)
+        if how is not None and how.query is not None:
+            suggestions += advisor.from_query(f, how)
+        if how is not None and how.close_ids:
+            suggestions += advisor.close_ids(f)
         out.append(replace(f, suggestions=tuple(suggestions)) if suggestions else f)
     return Report(out, report.sources)

@@ -21,8 +21,9 @@ from hrkg.store import Store
 from hrkg.validation.engines import pyshacl as reference
 from hrkg.validation.engines import setwise
 from hrkg.validation.engines.setwise import workspace
-from hrkg.validation.model import SEVERITY_ORDER, Engine, Finding, Report
-from hrkg.validation.rules import rules
+from hrkg.validation.model import SEVERITY_ORDER, Engine, Finding, RawResult, Report
+from hrkg.validation.paths import as_written, format_key, full_path
+from hrkg.validation.rules import Rule, rules
 
 
 def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: bool = True) -> Report:
@@ -34,27 +35,48 @@ def validate(data: OrgData, *, store: Store, engine: Engine = "fast", suggest: b
         raw = setwise.evaluate(data, scratch, all_rules)
     else:
         raw = reference.evaluate(data, store, all_rules)
+    by_shape = {r.shape: r for r in all_rules}
     findings = {}
-    for rule, node, value, message in raw:
-        finding = Finding(
-            rule=rule.rule,
-            severity=rule.severity,
-            focus=data.local_id(node),
-            message=message,
-            source=tuple(_citations(store, rule.sources)),
-            node=node,
-            value=value,
-        )
+    for result in raw:
+        finding = _finding(by_shape[result.shape], result, data, store)
         findings[finding.key()] = finding
-    ordered = sorted(findings.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.focus, f.value or ""))
+    ordered = sorted(
+        findings.values(), key=lambda f: (SEVERITY_ORDER[f.severity], f.rule, f.focus, f.value or "", f.path or "")
+    )
     report = Report(ordered, data.sources)
     if suggest and scratch is not None:
         from hrkg.validation.suggest import add_suggestions
 
-        report = add_suggestions(
-            report, data=data, store=store, workspace=scratch, rules={r.rule: r for r in all_rules}
-        )
+        report = add_suggestions(report, data=data, store=store, workspace=scratch, rules=by_shape)
     return report
+
+
+def _order(f: Finding) -> tuple[int, str, str, str, str]:
+    return (SEVERITY_ORDER[f.severity], f.rule, f.focus, f.value or "", f.path or "")
+
+
+def _finding(rule: Rule, result: RawResult, data: OrgData, store: Store) -> Finding:
+    """The same finding whichever engine found it: the path is the shape's (hrkg:resultPath) or the projected one."""
+    if result.path is not None:
+        result_path = full_path(data, result.node, result.path, result.value)
+    else:
+        result_path = rule.result_path
+    value = result.value
+    return Finding(
+        rule=rule.rule,
+        severity=rule.severity,
+        focus=data.local_id(result.node),
+        message=result.message,
+        source=tuple(_citations(store, rule.sources)),
+        node=result.node,
+        value=as_written(value, is_iri=result.value_is_iri, data=data) if value is not None else None,
+        shape=rule.shape,
+        value_node=value,
+        value_is_iri=result.value_is_iri,
+        path=format_key(result_path),
+        result_path=result_path,
+        source_iris=rule.sources,
+    )
 
 
 def _citations(store: Store, sources: Iterable[str]) -> list[str]:

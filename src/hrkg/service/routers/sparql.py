@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from hrkg.config import Settings
-from hrkg.errors import HrkgError
+from hrkg.errors import UsageError
 from hrkg.guard import is_update, query_form
 from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.service.negotiation import GRAPH, TABULAR
@@ -47,7 +47,7 @@ def _check_graphs(name: str, iris: list[str]) -> None:
         try:
             ox.NamedNode(iri)
         except ValueError:
-            raise HrkgError(
+            raise UsageError(
                 f"{name} {iri!r} is not an absolute IRI",
                 hint="name a graph of the store by its IRI, e.g. https://w3id.org/hrkg/graph/ontology/core "
                 "(GET /.well-known/void lists them)",

@@ -8,19 +8,22 @@ triple), and one request never sees another's data. The report is exactly the on
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from hrkg.errors import HrkgError, UnsupportedMediaTypeError
+from hrkg.errors import UnsupportedMediaTypeError, UsageError
 from hrkg.formats import REPORTS as REPORT_FORMATS
 from hrkg.orgdata import MEDIA_TYPES as INPUT_TYPES
+from hrkg.resources import resources
 from hrkg.service.deps import PoolDep, SettingsDep, client_of, media_type, read_body
 from hrkg.service.negotiation import choose
 from hrkg.service.openapi import POOLED, errors, ok
 from hrkg.validation.model import Engine, Severity
 from hrkg.validation.render import MEDIA_TYPES as REPORT_TYPES
+from hrkg.validation.schema import SCHEMA_FILE, ValidationReport
 
 router = APIRouter(tags=["validation"])
 
@@ -33,7 +36,7 @@ _T = TypeVar("_T")
 
 def _choice(name: str, value: str, allowed: Mapping[str, _T]) -> _T:
     if value not in allowed:
-        raise HrkgError(f"{name}={value!r} is not understood", hint=f"use {name}=" + " or ".join(allowed))
+        raise UsageError(f"{name}={value!r} is not understood", hint=f"use {name}=" + " or ".join(allowed))
     return allowed[value]
 
 
@@ -41,8 +44,8 @@ def _accepted_types() -> str:
     return ", ".join(sorted(INPUT_TYPES))
 
 
-#: organisation data as a JSON Schema: a mapping of the DESIGN.md section 3 keys, each list of records also given as
-#: one record or left empty (null); what the records must say is for the rules (the SHACL shapes) to report
+#: organisation data as a JSON Schema: a mapping of the top-level keys of docs/organisation-data.md, each list of
+#: records also given as one record or left empty (null); what the records must say is for the rules to report
 _RECORDS = {"type": ["array", "object", "null"], "items": {"type": "object"}}
 _DOCUMENT = {
     "type": "object",
@@ -64,27 +67,8 @@ _EXAMPLES = {
         "impacts": [{"id": "i1", "rights": ["privacy"], "attribution": "cause"}],
     }
 }
-_REPORT = {
-    "type": "object",
-    "required": ["conforms", "findings"],
-    "properties": {
-        "conforms": {"type": "boolean"},
-        "findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["rule", "severity", "focus", "message"],
-                "properties": {
-                    "rule": {"type": "string"},
-                    "severity": {"type": "string", "enum": list(SEVERITIES)},
-                    "focus": {"type": "string"},
-                    "message": {"type": "string"},
-                    "suggestions": {"type": "array"},
-                },
-            },
-        },
-    },
-}
+#: the JSON report: the typed model of hrkg.validation.schema (its JSON Schema is also served, see below)
+_REPORT = {"$ref": "#/components/schemas/ValidationReport"}
 
 
 def _request_body() -> dict[str, object]:
@@ -101,6 +85,7 @@ def _request_body() -> dict[str, object]:
     "/validate",
     summary="Check organisation data against the guide",
     response_class=Response,
+    response_model=ValidationReport,
     openapi_extra={"requestBody": _request_body()},
     responses={
         200: ok(
@@ -148,14 +133,16 @@ async def validate_data(
 ) -> Response:
     """Check an organisation's risk register and mitigation plan against the guide's rules (the SHACL shapes).
 
-    Send one document in the format of DESIGN.md section 3 as YAML (`application/yaml`) or JSON
+    Send one document in the organisation format (docs/organisation-data.md) as YAML (`application/yaml`) or JSON
     (`application/json`), or as RDF: Turtle, JSON-LD, N-Triples, N-Quads, TriG or RDF/XML (RDF/XML without a
     document type declaration). Nothing is stored and nothing is fetched: remote JSON-LD contexts are refused
     (hrkg's own context URL uses the bundled copy) and `owl:imports` is not followed.
 
     The report is the one `hrkg validate` prints: JSON `{"conforms", "findings": [{"rule", "severity", "focus",
-    "message", "source", "suggestions"}]}` by default, or a SHACL validation report (Turtle), Markdown, HTML or
-    text, by Accept or `format=`. The status is 200 whether or not the data conforms.
+    "message", "source", "suggestions", "shape", "node", "value", "valueNode", "path", "resultPath",
+    "sourceIris"}]}` by default (the `ValidationReport` schema, also at `/schema/validation-report.schema.json`),
+    or a SHACL validation report (Turtle), Markdown, HTML or text, by Accept or `format=`. The status is 200
+    whether or not the data conforms.
 
     Errors: 400 when the body cannot be parsed (the message names the line and column) or is not UTF-8; 406 when no
     report format is acceptable; 413 when the body is larger than the upload limit; 415 for any other Content-Type."""
@@ -186,3 +173,30 @@ async def validate_data(
         client=client_of(request),
     )
     return Response(answer.body, media_type=REPORT_TYPES[fmt], headers={"Vary": "Accept"})
+
+
+#: the JSON Schema of the JSON report, at a stable address
+SCHEMA_PATH = "/schema/" + SCHEMA_FILE
+
+
+@router.get(
+    SCHEMA_PATH,
+    summary="The JSON Schema of the validation report",
+    response_class=Response,
+    responses={
+        200: ok(
+            "The JSON Schema (draft 2020-12) that every JSON report of POST /validate meets",
+            ["application/schema+json"],
+            {"application/schema+json": {"type": "object"}},
+        )
+    },
+)
+async def validation_report_schema() -> Response:
+    """The JSON Schema of the report `POST /validate` answers in JSON (and `hrkg validate --format json` prints),
+    generated from the service's own report model: a pipeline can check a report against it."""
+    return Response(_schema_text(), media_type="application/schema+json")
+
+
+@cache
+def _schema_text() -> bytes:
+    return (resources().data / SCHEMA_FILE).read_bytes()

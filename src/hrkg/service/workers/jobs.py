@@ -26,14 +26,6 @@ _FALLBACK = {"select": "json", "ask": "json", "graph": "turtle"}
 PoolName = Literal["query", "express", "lookup", "validation"]
 
 
-class _RemoteError(HrkgError):
-    """An :class:`HrkgError` raised in a worker, with its HTTP status."""
-
-    def __init__(self, message: str, *, hint: str, status: int) -> None:
-        super().__init__(message, hint=hint)
-        self.http_status = status
-
-
 @dataclass(frozen=True)
 class Answer:
     """A serialised result: ``kind`` is ``select``, ``ask`` or ``graph``; ``fmt`` the format actually used."""

@@ -51,6 +51,7 @@ from hrkg.errors import (
     SandboxError,
     ServiceBusyError,
     StoreError,
+    from_wire,
 )
 from hrkg.service.workers._frames import _frame, _read_frame, _recv_exactly
 from hrkg.service.workers.jobs import (
@@ -61,7 +62,6 @@ from hrkg.service.workers.jobs import (
     ValidationJob,
     WorkerConfig,
     _out_of_memory,
-    _RemoteError,
 )
 from hrkg.service.workers.worker import _sandbox_thread, _thread_state
 from hrkg.store import Store
@@ -742,7 +742,7 @@ class WorkerPool:
             answer: Answer = reply[1]
             return answer
         if reply[0] == "error":
-            raise _RemoteError(reply[2], hint=reply[3], status=reply[1])
+            raise from_wire(*reply[1:])  # the class the worker raised, from the registry of allowed ones
         raise RuntimeError(f"a {job.what} failed in a worker: {reply[1]}")
 
     def _replace(self, pool: _Pool) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hrkg import sandbox
-from hrkg.errors import HrkgError
+from hrkg.errors import HrkgError, to_wire
 from hrkg.service.workers.jobs import UpdateJob, WorkerConfig, _out_of_memory
 from hrkg.sparql import warm as warm_parser
 from hrkg.store import Store
@@ -54,10 +54,9 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
             if isinstance(job, UpdateJob):
                 generation = -1  # the trial changed this replica: reload before the next job, whatever it is
         except HrkgError as exc:
-            reply = ("error", exc.http_status, exc.message, exc.hint)
+            reply = ("error", *to_wire(exc))  # the class travels by name, with plain attributes only
         except MemoryError:
-            error = _out_of_memory(config.memory_mb, job.what)
-            reply = ("error", error.http_status, error.message, error.hint)
+            reply = ("error", *to_wire(_out_of_memory(config.memory_mb, job.what)))
         except Exception as exc:  # noqa: BLE001 - reported to the service, which logs it and answers 500
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         conn.send(reply)

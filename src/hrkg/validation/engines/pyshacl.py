@@ -12,10 +12,11 @@ from hrkg.errors import ResourceError
 from hrkg.orgdata import OrgData
 from hrkg.store import Store
 from hrkg.validation._messages import render_message
+from hrkg.validation.model import RawResult
 from hrkg.validation.rules import Rule, shapes_graph
 
 
-def evaluate(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
+def evaluate(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[RawResult]:
     from pyshacl import validate as pyshacl_validate
 
     by_shape = {r.shape: r for r in all_rules}
@@ -34,11 +35,22 @@ def evaluate(data: OrgData, store: Store, all_rules: Sequence[Rule]) -> list[tup
         if rule is None:
             continue
         node = str(report.value(result, SH.focusNode))
-        value = _projected_value(rule, node, report.value(result, SH.value))
+        term = report.value(result, SH.value)
+        value = _projected_value(rule, node, term)
+        path = report.value(result, SH.resultPath)
         values = {"this": node}
         if value is not None:
             values["value"] = value
-        out.append((rule, node, values.get("value"), render_message(rule.message, values, data)))
+        out.append(
+            RawResult(
+                shape=shape,
+                node=node,
+                value=value,
+                value_is_iri=value is not None and isinstance(term, rdflib.URIRef),
+                path=str(path) if isinstance(path, rdflib.URIRef) else None,
+                message=render_message(rule.message, values, data),
+            )
+        )
     return out
 
 

@@ -14,6 +14,7 @@ from hrkg.orgdata import OrgData
 from hrkg.sparql.lexer import LexError, tokenize
 from hrkg.store import Store
 from hrkg.validation._messages import lexical, render_message
+from hrkg.validation.model import RawResult
 from hrkg.validation.rules import Rule
 
 _TARGET = "hrkgTarget"
@@ -76,7 +77,7 @@ def workspace(data: OrgData, store: Store) -> ox.Store:
     return scratch
 
 
-def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[tuple[Rule, str, str | None, str]]:
+def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> list[RawResult]:
     groups: dict[tuple[str, tuple[tuple[str, str], ...], int], list[Rule]] = {}
     for rule in all_rules:
         n = 0  # rules that share a query are told apart by target class, so a group never repeats one
@@ -93,6 +94,16 @@ def evaluate(data: OrgData, scratch: ox.Store, all_rules: Sequence[Rule]) -> lis
         for solution in solutions:
             values = {n: lexical(solution[n]) for n in names if solution[n] is not None}
             rule = by_target[values.pop(_TARGET)]
-            node = values["this"]
-            out.append((rule, node, values.get("value"), render_message(rule.message, values, data)))
+            value = solution["value"] if "value" in names else None
+            path = solution["path"] if "path" in names else None
+            out.append(
+                RawResult(
+                    shape=rule.shape,
+                    node=values["this"],
+                    value=values.get("value"),
+                    value_is_iri=isinstance(value, ox.NamedNode),
+                    path=path.value if isinstance(path, ox.NamedNode) else None,
+                    message=render_message(rule.message, values, data),
+                )
+            )
     return out
