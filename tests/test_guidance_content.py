@@ -163,3 +163,48 @@ def test_privacy_preserving_approaches_protect_privacy(store: Store) -> None:
         PREFIXES + "ASK { <https://w3id.org/hrkg/mitigation/privacy-preserving-approaches> hrkg:protectsRight "
         "<https://w3id.org/hrkg/right/privacy> }"
     ).boolean
+
+
+def test_series_numbers_are_one_to_eight_once_each(store: Store) -> None:
+    got = rows(
+        store.query(
+            PREFIXES + "SELECT ?g ?n WHERE { ?g hrkg:inSeries <https://w3id.org/hrkg/resource/"
+            "bsr-responsible-ai-practitioner-guides> ; hrkg:seriesNumber ?n } ORDER BY ?n"
+        ),
+        "g",
+        "n",
+    )
+    assert [int(n) for _g, n in got] == list(range(1, 9))
+    assert {int(n): _short(g) for g, n in got}[4] == "guide"
+
+
+def test_key_points_are_numbered_without_gaps(store: Store) -> None:
+    """Top-level points 1..4; the first point's sub-points 1..5; every point sourced to the summary."""
+    got = rows(
+        store.query(
+            PREFIXES + "SELECT ?k ?o ?p WHERE { ?k a hrkg:KeyPoint ; hrkg:keyPointOrder ?o ; "
+            "dcterms:source <https://w3id.org/hrkg/guide/section/summary> . OPTIONAL { ?k hrkg:subPointOf ?p } }"
+        ),
+        "k",
+        "o",
+        "p",
+    )
+    by_parent: dict[str, list[int]] = {}
+    for _k, o, p in got:
+        by_parent.setdefault(_short(p) if p else "", []).append(int(o))
+    assert {k: sorted(v) for k, v in by_parent.items()} == {"": [1, 2, 3, 4], "key-point/key-aspects": [1, 2, 3, 4, 5]}
+
+
+def test_every_referral_names_one_document_a_topic_and_where_the_guide_makes_it(store: Store) -> None:
+    bad = rows(
+        store.query(
+            PREFIXES
+            + """SELECT ?r WHERE { ?r a hrkg:Referral .
+                 FILTER NOT EXISTS { ?r hrkg:refersTo ?d ; hrkg:referredFor ?t ; dcterms:source ?s .
+                                     ?d a/rdfs:subClassOf* hrkg:SourceDocument .
+                                     FILTER(STRSTARTS(STR(?s), "https://w3id.org/hrkg/guide/")) } }"""
+        ),
+        "r",
+    )
+    assert bad == []
+    assert len(rows(store.query(PREFIXES + "SELECT ?r WHERE { ?r a hrkg:Referral }"), "r")) >= 25

@@ -48,6 +48,7 @@ CATALOGUE: dict[str, set[str]] = {
     "unknown-reference": {"violation"},
     "organisation-tracks-effectiveness": {"violation"},
     "mitigation-has-indicator": {"warning"},
+    "mitigation-has-owner": {"warning"},
     "stakeholder-feedback": {"warning"},
     "mitigation-risks-assessed": {"warning"},
     "leverage-assessed": {"warning"},

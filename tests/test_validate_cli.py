@@ -143,7 +143,7 @@ def test_several_files_are_validated_together(tmp_path: Path) -> None:
     )
     plan = tmp_path / "plan.yaml"
     plan.write_text(
-        "mitigations: [{id: m1, addresses: [i1], actions: [prevent, remedy], risksAssessed: true,\n"
+        "mitigations: [{id: m1, addresses: [i1], actions: [prevent, remedy], risksAssessed: true, owner: Privacy,\n"
         "  indicators: [{name: complaints, kind: quantitative, source: affected-stakeholders}]}]\n",
         encoding="utf-8",
     )
