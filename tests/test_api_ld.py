@@ -11,6 +11,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
+from hrkg import __version__
 from hrkg.resources import Resources
 from hrkg.service.describe import local_href as href_for
 from hrkg.service.describe import ontology_modules, resource_page, service_description, term_html, void_description
@@ -172,8 +173,8 @@ def test_a_guide_section_dereferences(client: TestClient) -> None:
 
 
 def test_a_resource_only_ever_an_object_is_described_by_what_points_at_it(client: TestClient) -> None:
-    version = rdflib.URIRef("https://w3id.org/hrkg/ontology/0.1.0/core")
-    g = fetch(client, "/ontology/0.1.0/core")
+    version = rdflib.URIRef(f"https://w3id.org/hrkg/ontology/{__version__}/core")
+    g = fetch(client, f"/ontology/{__version__}/core")
     assert (HRKGO.core, OWL.versionIRI, version) in g
 
 

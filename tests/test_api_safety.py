@@ -62,6 +62,7 @@ def http(server: str) -> Iterator[httpx.Client]:
 # -- timeouts --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_runaway_query_is_stopped_with_503_while_others_are_served(http: httpx.Client, server: str) -> None:
     outcome: dict[str, object] = {}
 
@@ -95,6 +96,7 @@ def test_a_runaway_query_is_stopped_with_503_while_others_are_served(http: httpx
     assert http.get("/sparql", params={"query": QUICK}, headers=JSON).json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_two_runaways_stop_and_the_service_recovers(http: httpx.Client, server: str) -> None:
     statuses: list[int] = []
 
@@ -296,6 +298,7 @@ def test_a_worker_that_dies_is_replaced(writable: TestClient) -> None:
     assert pool.workers == 1
 
 
+@pytest.mark.slow
 def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None:
     url = f"oxigraph:{tmp_path / 'store'}"
     update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "kept" }} }}'
@@ -308,6 +311,7 @@ def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None
         assert _count(second, GRAPH) == 1
 
 
+@pytest.mark.slow
 def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.LogCaptureFixture) -> None:
     hungry = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"  # sorts 30 million rows
     settings = Settings(store="memory:", workers=1, worker_memory_mb=300, query_timeout=30)
@@ -326,6 +330,7 @@ def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.L
         assert client.get("/health").json()["workers"] == 1
 
 
+@pytest.mark.slow
 def test_every_worker_sees_an_update() -> None:
     update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "seen" }} }}'
     with TestClient(create_app(Settings(store="memory:", update_token=TOKEN, workers=2))) as client:
@@ -334,6 +339,7 @@ def test_every_worker_sees_an_update() -> None:
         assert [_count(client, GRAPH) for _ in range(6)] == [1] * 6
 
 
+@pytest.mark.slow
 def test_a_long_validation_is_stopped_and_the_service_goes_on(res: Resources) -> None:
     """Validation runs in a worker too: pySHACL is pure Python and would hold the service's event loop."""
     example = (res.data / "examples" / "broken-causing-deployer.yaml").read_bytes()
@@ -398,6 +404,7 @@ def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(
     assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
     runaway = (
         "INSERT { ?a <https://example.org/p> ?x } WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } "
@@ -419,6 +426,7 @@ def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
         assert client.get("/health").json()["triples"] == before + 1
 
 
+@pytest.mark.slow
 def test_read_only_services_share_a_persistent_store_without_copies(tmp_path: Path) -> None:
     url = f"oxigraph:{tmp_path / 'store'}"
     with (
