@@ -87,6 +87,7 @@ def test_whole_ontology_is_every_module(client: TestClient, store: Store) -> Non
         assert (HRKGO[module], RDF.type, OWL.Ontology) in g
 
 
+@pytest.mark.slow
 def test_ontology_html_documents_the_terms(client: TestClient, store: Store) -> None:
     """Browsers get pyLODE documentation with the module's term labels."""
     r = client.get("/ontology/core", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
@@ -354,6 +355,7 @@ def test_service_description(store: Store) -> None:
         assert int(g.value(graph, VOID.triples)) == len(list(store.triples(graphs=[name])))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_every_hrkg_iri_dereferences(client: TestClient, store: Store) -> None:
     """Every IRI minted under https://w3id.org/hrkg/ that the graph describes answers as RDF and as a page."""
     q = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/hrkg/')) }"

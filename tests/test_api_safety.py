@@ -116,6 +116,7 @@ def test_two_runaways_stop_and_the_service_recovers(http: httpx.Client, server: 
 # -- size limits -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_result_over_the_limit_is_refused_with_a_hint(http: httpx.Client) -> None:
     r = http.get("/sparql", params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"})
     assert r.status_code == 400
@@ -126,6 +127,7 @@ def test_a_result_over_the_limit_is_refused_with_a_hint(http: httpx.Client) -> N
     assert small.headers["content-type"].startswith("text/turtle")
 
 
+@pytest.mark.slow
 def test_a_long_query_is_413(http: httpx.Client) -> None:
     long_query = "ASK { ?s ?p ?o }" + " " * 3000
     assert http.get("/sparql", params={"query": long_query}).status_code == 413
@@ -134,6 +136,7 @@ def test_a_long_query_is_413(http: httpx.Client) -> None:
     assert "3,000 characters" in r.text
 
 
+@pytest.mark.slow
 def test_a_body_over_the_upload_limit_is_413_before_it_is_read(http: httpx.Client) -> None:
     r = http.post("/sparql", content=b"#" * 60_000, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
@@ -143,6 +146,7 @@ def test_a_body_over_the_upload_limit_is_413_before_it_is_read(http: httpx.Clien
 # -- SERVICE, FROM, LOAD: no requests to hosts nobody allowed --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_allowlisted_service_is_queried(http: httpx.Client, remote: Recorder) -> None:
     before = len(remote.requests)
     q = f"SELECT ?remote WHERE {{ SERVICE <{remote.url}/sparql> {{ ?x ?y ?remote }} }}"
@@ -153,6 +157,7 @@ def test_an_allowlisted_service_is_queried(http: httpx.Client, remote: Recorder)
     assert len(remote.requests) == before + 1
 
 
+@pytest.mark.slow
 def test_an_allowlisted_endpoint_cannot_redirect_the_request_elsewhere(
     http: httpx.Client, remote: Recorder, bouncer: Redirector
 ) -> None:
@@ -176,6 +181,7 @@ def test_an_allowlisted_endpoint_cannot_redirect_the_request_elsewhere(
         "ex:sparql",
     ],
 )
+@pytest.mark.slow
 def test_other_services_are_refused_without_any_request(http: httpx.Client, remote: Recorder, endpoint: str) -> None:
     before = len(remote.requests)
     target = endpoint.format(remote=remote.url)
@@ -186,6 +192,7 @@ def test_other_services_are_refused_without_any_request(http: httpx.Client, remo
     assert len(remote.requests) == before
 
 
+@pytest.mark.slow
 def test_from_clauses_name_graphs_and_fetch_nothing(http: httpx.Client, remote: Recorder) -> None:
     before = len(remote.requests)
     q = f"SELECT (COUNT(*) AS ?n) FROM <{remote.url}/data.ttl> WHERE {{ ?s ?p ?o }}"
@@ -195,6 +202,7 @@ def test_from_clauses_name_graphs_and_fetch_nothing(http: httpx.Client, remote: 
     assert len(remote.requests) == before
 
 
+@pytest.mark.slow
 def test_the_service_is_read_only_without_a_token(http: httpx.Client) -> None:
     r = http.post("/update", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
     assert r.status_code == 403

@@ -20,7 +20,6 @@ import sysconfig
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,7 @@ class Installed:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
     subprocess.run(
@@ -85,7 +84,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     (site / "zz-test-venv-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
     cwd = base / "user"
     cwd.mkdir()
-    yield Installed(venv, site, cwd)
+    return Installed(venv, site, cwd)
 
 
 def test_the_package_and_its_files_come_from_the_wheel(installed: Installed) -> None:
