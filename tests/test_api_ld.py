@@ -11,6 +11,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
+from hrkg import __version__
 from hrkg.resources import Resources
 from hrkg.service.describe import local_href as href_for
 from hrkg.service.describe import ontology_modules, resource_page, service_description, term_html, void_description
@@ -86,6 +87,7 @@ def test_whole_ontology_is_every_module(client: TestClient, store: Store) -> Non
         assert (HRKGO[module], RDF.type, OWL.Ontology) in g
 
 
+@pytest.mark.slow
 def test_ontology_html_documents_the_terms(client: TestClient, store: Store) -> None:
     """Browsers get pyLODE documentation with the module's term labels."""
     r = client.get("/ontology/core", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
@@ -172,8 +174,8 @@ def test_a_guide_section_dereferences(client: TestClient) -> None:
 
 
 def test_a_resource_only_ever_an_object_is_described_by_what_points_at_it(client: TestClient) -> None:
-    version = rdflib.URIRef("https://w3id.org/hrkg/ontology/0.1.0/core")
-    g = fetch(client, "/ontology/0.1.0/core")
+    version = rdflib.URIRef(f"https://w3id.org/hrkg/ontology/{__version__}/core")
+    g = fetch(client, f"/ontology/{__version__}/core")
     assert (HRKGO.core, OWL.versionIRI, version) in g
 
 
@@ -353,6 +355,7 @@ def test_service_description(store: Store) -> None:
         assert int(g.value(graph, VOID.triples)) == len(list(store.triples(graphs=[name])))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_every_hrkg_iri_dereferences(client: TestClient, store: Store) -> None:
     """Every IRI minted under https://w3id.org/hrkg/ that the graph describes answers as RDF and as a page."""
     q = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/hrkg/')) }"

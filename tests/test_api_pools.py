@@ -111,6 +111,7 @@ def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
     return r, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_no_pool_stalls_another_and_full_queues_and_busy_clients_are_told_at_once(server: str, res: Resources) -> None:
     """The whole story on one server: a long validation and two runaway queries (as many as there are query
     workers) hold their pools; meanwhile queries, named queries and cached answers are served at once, a client
@@ -212,6 +213,7 @@ def express_server() -> Iterator[str]:
         yield base
 
 
+@pytest.mark.slow
 def test_while_runaways_hold_every_query_worker_new_cheap_queries_are_answered_at_once(express_server: str) -> None:
     """The express worker: with both query workers held by one client's runaways, other clients' new (uncached)
     queries are answered at once; the runaways' client cannot use it; a runaway sent to it is stopped there after
@@ -246,6 +248,7 @@ def test_while_runaways_hold_every_query_worker_new_cheap_queries_are_answered_a
 
 
 @pytest.mark.parametrize(("path", "words"), [("html", "text/html"), ("truncated", "end of file")])
+@pytest.mark.slow
 def test_a_malformed_answer_from_an_allowlisted_endpoint_is_502_naming_it(
     server: str, garbage: Garbage, path: str, words: str
 ) -> None:
@@ -283,6 +286,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_killed_service_leaves_no_replica_directory_behind(tmp_path: Path) -> None:
     """A service killed with SIGKILL cannot clean up; the next one to start removes what it left (its lock is
     free), and never the directory of a service that runs."""
@@ -322,6 +326,7 @@ def test_a_killed_service_leaves_no_replica_directory_behind(tmp_path: Path) -> 
     assert replicas() == []  # stopped normally (SIGTERM): it removed its own
 
 
+@pytest.mark.slow
 def test_the_replica_directory_of_a_running_service_is_never_removed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,6 +62,7 @@ def http(server: str) -> Iterator[httpx.Client]:
 # -- timeouts --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_runaway_query_is_stopped_with_503_while_others_are_served(http: httpx.Client, server: str) -> None:
     outcome: dict[str, object] = {}
 
@@ -95,6 +96,7 @@ def test_a_runaway_query_is_stopped_with_503_while_others_are_served(http: httpx
     assert http.get("/sparql", params={"query": QUICK}, headers=JSON).json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_two_runaways_stop_and_the_service_recovers(http: httpx.Client, server: str) -> None:
     statuses: list[int] = []
 
@@ -114,6 +116,7 @@ def test_two_runaways_stop_and_the_service_recovers(http: httpx.Client, server: 
 # -- size limits -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_result_over_the_limit_is_refused_with_a_hint(http: httpx.Client) -> None:
     r = http.get("/sparql", params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"})
     assert r.status_code == 400
@@ -124,6 +127,7 @@ def test_a_result_over_the_limit_is_refused_with_a_hint(http: httpx.Client) -> N
     assert small.headers["content-type"].startswith("text/turtle")
 
 
+@pytest.mark.slow
 def test_a_long_query_is_413(http: httpx.Client) -> None:
     long_query = "ASK { ?s ?p ?o }" + " " * 3000
     assert http.get("/sparql", params={"query": long_query}).status_code == 413
@@ -132,6 +136,7 @@ def test_a_long_query_is_413(http: httpx.Client) -> None:
     assert "3,000 characters" in r.text
 
 
+@pytest.mark.slow
 def test_a_body_over_the_upload_limit_is_413_before_it_is_read(http: httpx.Client) -> None:
     r = http.post("/sparql", content=b"#" * 60_000, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
@@ -141,6 +146,7 @@ def test_a_body_over_the_upload_limit_is_413_before_it_is_read(http: httpx.Clien
 # -- SERVICE, FROM, LOAD: no requests to hosts nobody allowed --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_allowlisted_service_is_queried(http: httpx.Client, remote: Recorder) -> None:
     before = len(remote.requests)
     q = f"SELECT ?remote WHERE {{ SERVICE <{remote.url}/sparql> {{ ?x ?y ?remote }} }}"
@@ -151,6 +157,7 @@ def test_an_allowlisted_service_is_queried(http: httpx.Client, remote: Recorder)
     assert len(remote.requests) == before + 1
 
 
+@pytest.mark.slow
 def test_an_allowlisted_endpoint_cannot_redirect_the_request_elsewhere(
     http: httpx.Client, remote: Recorder, bouncer: Redirector
 ) -> None:
@@ -174,6 +181,7 @@ def test_an_allowlisted_endpoint_cannot_redirect_the_request_elsewhere(
         "ex:sparql",
     ],
 )
+@pytest.mark.slow
 def test_other_services_are_refused_without_any_request(http: httpx.Client, remote: Recorder, endpoint: str) -> None:
     before = len(remote.requests)
     target = endpoint.format(remote=remote.url)
@@ -184,6 +192,7 @@ def test_other_services_are_refused_without_any_request(http: httpx.Client, remo
     assert len(remote.requests) == before
 
 
+@pytest.mark.slow
 def test_from_clauses_name_graphs_and_fetch_nothing(http: httpx.Client, remote: Recorder) -> None:
     before = len(remote.requests)
     q = f"SELECT (COUNT(*) AS ?n) FROM <{remote.url}/data.ttl> WHERE {{ ?s ?p ?o }}"
@@ -193,6 +202,7 @@ def test_from_clauses_name_graphs_and_fetch_nothing(http: httpx.Client, remote: 
     assert len(remote.requests) == before
 
 
+@pytest.mark.slow
 def test_the_service_is_read_only_without_a_token(http: httpx.Client) -> None:
     r = http.post("/update", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
     assert r.status_code == 403
@@ -296,6 +306,7 @@ def test_a_worker_that_dies_is_replaced(writable: TestClient) -> None:
     assert pool.workers == 1
 
 
+@pytest.mark.slow
 def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None:
     url = f"oxigraph:{tmp_path / 'store'}"
     update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "kept" }} }}'
@@ -308,6 +319,7 @@ def test_updates_to_a_persistent_store_survive_a_restart(tmp_path: Path) -> None
         assert _count(second, GRAPH) == 1
 
 
+@pytest.mark.slow
 def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.LogCaptureFixture) -> None:
     hungry = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"  # sorts 30 million rows
     settings = Settings(store="memory:", workers=1, worker_memory_mb=300, query_timeout=30)
@@ -326,6 +338,7 @@ def test_a_query_that_needs_too_much_memory_is_stopped_with_503(caplog: pytest.L
         assert client.get("/health").json()["workers"] == 1
 
 
+@pytest.mark.slow
 def test_every_worker_sees_an_update() -> None:
     update = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <https://example.org/a> <https://example.org/b> "seen" }} }}'
     with TestClient(create_app(Settings(store="memory:", update_token=TOKEN, workers=2))) as client:
@@ -334,6 +347,7 @@ def test_every_worker_sees_an_update() -> None:
         assert [_count(client, GRAPH) for _ in range(6)] == [1] * 6
 
 
+@pytest.mark.slow
 def test_a_long_validation_is_stopped_and_the_service_goes_on(res: Resources) -> None:
     """Validation runs in a worker too: pySHACL is pure Python and would hold the service's event loop."""
     example = (res.data / "examples" / "broken-causing-deployer.yaml").read_bytes()
@@ -398,6 +412,7 @@ def test_a_worker_crash_mid_query_is_503_and_the_worker_is_replaced(
     assert writable.get("/sparql", params={"query": QUICK}).json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
     runaway = (
         "INSERT { ?a <https://example.org/p> ?x } WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } "
@@ -419,6 +434,7 @@ def test_a_runaway_update_is_stopped_on_a_replica_and_changes_nothing() -> None:
         assert client.get("/health").json()["triples"] == before + 1
 
 
+@pytest.mark.slow
 def test_read_only_services_share_a_persistent_store_without_copies(tmp_path: Path) -> None:
     url = f"oxigraph:{tmp_path / 'store'}"
     with (

@@ -187,6 +187,7 @@ def test_format_parameter_and_406(client: TestClient) -> None:
     assert "format=json or turtle" in bad.text
 
 
+@pytest.mark.slow
 def test_severity_suggestions_and_engine_options(client: TestClient) -> None:
     everything = post(client, BROKEN.read_bytes(), "application/yaml").json()
     violations = post(client, BROKEN.read_bytes(), "application/yaml", severity="violation").json()
@@ -289,6 +290,7 @@ def _fingerprint(store: Store, tmp_path: Path) -> tuple[int, list[str], str]:
     return len(store), store.graphs(), hashlib.sha256(b"\n".join(lines)).hexdigest()
 
 
+@pytest.mark.slow
 def test_validation_never_changes_the_store(client: TestClient, tmp_path: Path) -> None:
     store: Store = client.app.state.store  # type: ignore[attr-defined]
     before = _fingerprint(store, tmp_path)

@@ -79,6 +79,7 @@ def test_wrong_format_for_query_form(runner: CliRunner) -> None:
     assert "does not fit" in result.output
 
 
+@pytest.mark.slow
 def test_check_passes(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
@@ -86,6 +87,7 @@ def test_check_passes(runner: CliRunner) -> None:
     assert "quality gates passed" in result.output
 
 
+@pytest.mark.slow
 def test_export_docs_writes_html_with_terms(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["export", "--docs", str(tmp_path / "docs")])
     assert result.exit_code == 0, result.output
@@ -112,6 +114,7 @@ def test_export_needs_a_target(runner: CliRunner) -> None:
 
 
 @pytest.mark.reasoner
+@pytest.mark.slow
 def test_reason_on_an_rdf_file(runner: CliRunner) -> None:
     fixture = Path(__file__).parent / "fixtures" / "reasoner" / "organisation.ttl"
     result = runner.invoke(main, ["reason", str(fixture), "--all"])

@@ -100,6 +100,7 @@ def _stop_the_services() -> Iterator[None]:
 
 @read_only.parametrize()
 @_SETTINGS
+@pytest.mark.slow
 def test_the_service_answers_as_documented(case: schemathesis.Case) -> None:
     if case.media_type in _ALIASES:
         return
@@ -108,6 +109,7 @@ def test_the_service_answers_as_documented(case: schemathesis.Case) -> None:
 
 @with_token.parametrize()
 @_SETTINGS
+@pytest.mark.slow
 def test_update_answers_as_documented(case: schemathesis.Case) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
 

@@ -109,6 +109,7 @@ def test_qc_queries_fire_on_planted_defects(res: Resources, tmp_path: Path) -> N
 
 
 @pytest.mark.reasoner
+@pytest.mark.slow
 def test_knowledge_graph_is_in_the_owl2_dl_profile(kg: rdflib.Graph) -> None:
     from hrkg.quality.profile import owl2_dl_violations
 

@@ -14,6 +14,7 @@ H = "https://w3id.org/hrkg#"
 EX = "https://example.org/acme/"
 
 
+@pytest.mark.slow
 def test_graph_is_consistent_with_no_unsatisfiable_class(reasoner_report: ReasonerReport) -> None:
     assert reasoner_report.consistent, reasoner_report.explanation
     assert reasoner_report.unsatisfiable == []
@@ -43,6 +44,7 @@ def _members(report: ReasonerReport, cls: str) -> set[str]:
         ("UnacceptableRiskAcceptance", {"a-offset"}),
     ],
 )
+@pytest.mark.slow
 def test_defined_classes_classify_organisation_data(
     reasoner_report: ReasonerReport, cls: str, expected: set[str]
 ) -> None:

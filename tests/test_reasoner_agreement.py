@@ -21,7 +21,7 @@ from hrkg.validation.validator import validate
 H = "https://w3id.org/hrkg#"
 EXAMPLES = sorted((resources().data / "examples").glob("*.yaml"))
 
-pytestmark = pytest.mark.reasoner
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -191,11 +191,8 @@ def _check_report(seen: list[Seen], conforms: bool) -> None:
 # -- the fixtures -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", CASES, ids=_case_id)
-def test_rule_fixture(path: Path, store: Store) -> None:
-    """Each fixture's expected findings are present and its forbidden ones absent (reference engine)."""
+def _check_fixture(path: Path, seen: list[Seen], conforms: bool) -> None:
     spec = _spec(path)
-    seen, conforms = _reference_findings(path, store)
     listing = "\n".join(f"  {s}" for s in seen)
     for want in spec.get("expect") or []:
         assert any(_matches(s, want) for s in seen), f"missing {want}; found:\n{listing}"
@@ -204,6 +201,20 @@ def test_rule_fixture(path: Path, store: Store) -> None:
     _check_report(seen, conforms)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CASES, ids=_case_id)
+def test_rule_fixture(path: Path, store: Store) -> None:
+    """Each fixture's expected findings are present and its forbidden ones absent (reference engine)."""
+    _check_fixture(path, *_reference_findings(path, store))
+
+
+@pytest.mark.parametrize("path", CASES, ids=_case_id)
+def test_rule_fixture_fast_engine(path: Path, store: Store) -> None:
+    """The same with the fast engine (~50 ms a case, against pySHACL's ~2 s): the fixtures in `make quick`."""
+    _check_fixture(path, *run(load_organisation_files([path]), store, engine="fast"))
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CASES, ids=_case_id)
 def test_fast_engine_agrees(path: Path, store: Store) -> None:
     """The shapes follow the set-wise conventions: the fast engine finds exactly what pySHACL finds."""
@@ -249,7 +260,8 @@ def test_every_rule_has_firing_and_passing_fixtures() -> None:
         assert expected == severities, f"{rule}: fixtures expect {expected}, the catalogue says {severities}"
 
 
-def test_literal_where_an_iri_is_expected(store: Store) -> None:
+@pytest.mark.parametrize("engine", ["fast", pytest.param("pyshacl", marks=pytest.mark.slow)])
+def test_literal_where_an_iri_is_expected(store: Store, engine: str) -> None:
     """RDF input can give a literal where an id is expected: a bad value like any other, counted as absent."""
     ttl = """
         @prefix hrkg: <https://w3id.org/hrkg#> .
@@ -258,7 +270,7 @@ def test_literal_where_an_iri_is_expected(store: Store) -> None:
         org:i1 a hrkg:Impact ; hrkg:attribution "cause" ; hrkg:affectsRight <https://w3id.org/hrkg/right/privacy> .
     """
     data = parse_organisation_text(ttl, media_type="text/turtle", source="lit.ttl")
-    seen, conforms = run(data, store)
+    seen, conforms = run(data, store, engine)
     keys = {(s.rule, s.focus, s.value) for s in seen}
     assert ("unknown-reference", "i1", "cause") in keys
     assert ("unknown-reference", "lit", "deployer") in keys
@@ -371,17 +383,19 @@ def test_examples_cover_every_role() -> None:
     assert all((EXAMPLES / name).is_file() for name in BROKEN_EXAMPLES)
 
 
+@pytest.mark.parametrize("engine", ["fast", pytest.param("pyshacl", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", CONFORMING_EXAMPLES)
-def test_conforming_example(name: str, store: Store) -> None:
-    seen, conforms = run(load_organisation_files([EXAMPLES / name]), store)
+def test_conforming_example(name: str, store: Store, engine: str) -> None:
+    seen, conforms = run(load_organisation_files([EXAMPLES / name]), store, engine)
     assert [s for s in seen if s.severity == "violation"] == []
     assert conforms
     assert len(seen) <= 4, f"keep the notes of a good example few: {seen}"
 
 
+@pytest.mark.parametrize("engine", ["fast", pytest.param("pyshacl", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", sorted(BROKEN_EXAMPLES))
-def test_broken_example(name: str, store: Store) -> None:
-    seen, conforms = run(load_organisation_files([EXAMPLES / name]), store)
+def test_broken_example(name: str, store: Store, engine: str) -> None:
+    seen, conforms = run(load_organisation_files([EXAMPLES / name]), store, engine)
     violations = {
         (s.rule, s.focus, s.value) if s.rule == "unknown-reference" else (s.rule, s.focus)
         for s in seen

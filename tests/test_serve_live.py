@@ -18,6 +18,8 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQ
 
 from live import hrkg_server
 
+pytestmark = pytest.mark.slow  # a server process (make quick leaves it to make test)
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:

@@ -127,6 +127,7 @@ def test_missing_integration_steps_are_named_from_the_graph(store: Store, tmp_pa
     ]
 
 
+@pytest.mark.slow
 def test_validation_never_changes_the_store(store: Store) -> None:
     before = (len(store), store.graphs())
     for path in (BROKEN, BAD_IDS, CONFORMING):

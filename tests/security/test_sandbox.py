@@ -74,6 +74,7 @@ def test_a_worker_with_the_guard_bypassed_fetches_nothing(store: Store, recorder
     assert recorder.requests[before:] == []
 
 
+@pytest.mark.slow
 def test_without_the_sandbox_the_same_job_does_fetch(store: Store, recorder: Recorder) -> None:
     """The control for the test above: the same job in a worker that is not sandboxed (an endpoint is allowlisted)
     reaches the endpoint."""
@@ -136,6 +137,7 @@ def test_without_libseccomp_the_service_does_not_start_unless_told(tmp_path: Pat
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_the_sandbox_can_be_turned_off_explicitly(store: Store) -> None:
     pool = WorkerPool(store, size=1, timeout=10, sandbox=False)
     try:
