@@ -194,7 +194,7 @@ def test_no_pool_stalls_another_and_full_queues_and_busy_clients_are_told_at_onc
     assert r.status_code == 200
     assert r.json()["boolean"] is True
     r, _ = answers["waiting validation"]
-    assert r.status_code == 200
+    assert r.status_code == 200, r.text
     assert r.json()["conforms"] is False
 
 

@@ -42,3 +42,15 @@ def _located(exc: InputError) -> InputError:
     located = InputError(f"{position}: {detail}", source=exc.source, hint=exc.hint)
     located.line, located.column = exc.line, exc.column
     return located
+
+
+#: the smallest organisation: validating it reads the rules, the shapes and the knowledge graph's copy once
+_WARM_UP = b"organisation: {id: warm-up, roles: []}\n"
+
+
+def warm(store: Store) -> None:
+    """Validate a minimal organisation once, so that the first real validation in this process finds the rules, the
+    shapes and the workspace's copy of the knowledge graph ready."""
+    check_text(
+        _WARM_UP, media_type="application/yaml", store=store, engine="fast", severity="info", suggest=True, fmt="json"
+    )

@@ -114,6 +114,9 @@ class WorkerConfig:
     sandbox: bool = False
     #: the service's process id: the worker dies with it
     parent: int = 0
+    #: a validation worker: read the rules and run one validation before saying it is ready, so that a replaced
+    #: worker does not spend its first job's time limit on that
+    warm_validation: bool = False
 
 
 class _Bounded(io.BytesIO):

@@ -531,6 +531,7 @@ class WorkerPool:
             memory_mb=self.memory_mb,
             sandbox=self.sandbox,
             parent=os.getpid(),
+            warm_validation=pool.name == "validation",
         )
         worker = _Worker(config, pool.name)
         with self._lock:

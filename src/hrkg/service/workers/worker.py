@@ -38,6 +38,10 @@ def _serve(conn: Connection, config: WorkerConfig) -> None:
     generation = config.generation
     store = Store.replica(Path(config.snapshot), url=config.url) if config.snapshot else Store.fresh(config.url)
     warm_parser()
+    if config.warm_validation:
+        from hrkg.validation.check import warm
+
+        warm(store)
     conn.send(("ready", generation))
     while True:
         try:
