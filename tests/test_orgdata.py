@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -690,7 +691,8 @@ def test_organisation_id_must_be_a_slug() -> None:
         ("flow.yaml", "organisation: {id: acme\nimpacts:\n  - id: i1\n", 2, 8),
         ("indent.yaml", "impacts:\n  - id: i1\n   rights: [x]\n", 3, 4),
         ("tab.yaml", "impacts:\n\t- id: i1\n", 2, 1),
-        ("comma.json", '{"organisation": {"id": "acme",}\n}', 1, 32),
+        # Python 3.13's JSON reader points at the trailing comma itself, earlier ones at what follows it
+        ("comma.json", '{"organisation": {"id": "acme",}\n}', 1, 31 if sys.version_info >= (3, 13) else 32),
         ("lines.json", '{\n  "impacts": [\n    {"id": "i1"}\n    {"id": "i2"}\n  ]\n}\n', 4, 5),
         ("string.ttl", '@prefix h: <https://w3id.org/hrkg#> .\n<http://e/a> h:b "x ;\n', 2, 18),
         ("object.nt", "<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> <http://e/b> c .\n", 2, 27),
