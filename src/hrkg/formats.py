@@ -11,7 +11,7 @@ the organisation format in JSON for input, and the report's own JSON for validat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -134,7 +134,7 @@ class Use:
     def __contains__(self, name: object) -> bool:
         return name in self.names
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
     def offers(self, *, aliases: bool = True) -> dict[str, str]:

@@ -39,8 +39,7 @@ T = TypeVar("T")
 
 #: file suffix -> the RDF syntax the knowledge graph's own files are read in
 _FORMATS: dict[str, ox.RdfFormat] = {
-    suffix: STORE_FILES[name].rdf  # type: ignore[misc]
-    for suffix, name in STORE_FILES.by_suffix().items()
+    suffix: rdf for suffix, name in STORE_FILES.by_suffix().items() if (rdf := STORE_FILES[name].rdf) is not None
 }
 
 
